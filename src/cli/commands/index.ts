@@ -1,0 +1,4 @@
+/** Every command of the `mnist-gan` binary, in the order --help lists them. */
+import type { Command } from '../options.js';
+
+export const COMMANDS: Command[] = [];

@@ -1,0 +1,280 @@
+// Blocking, packing, threading and the output stage of the matrix product
+// (the loop structure is described in gemm.h).
+#include "gemm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "cpu_features.h"
+#include "thread_pool.h"
+
+namespace mg {
+
+namespace {
+
+// Block sizes. KC x NR floats of B (16 KiB) stay in L1 across a column of
+// micro-kernels; MC x KC floats of A (144 KiB) stay in L2; the KC x NC
+// packed slice of B is reused by every row block.
+constexpr int64_t kKc = 256;
+constexpr int64_t kMc = 144;
+constexpr int64_t kNc = 2048;
+
+// Below this many multiply-adds a product runs on one thread: waking a
+// worker costs more than it saves.
+constexpr int64_t kParallelMinMacs = 1 << 16;
+
+// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
+// panels: panel r holds, for each p, MR consecutive values (zero past M).
+void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
+            int64_t p0, int64_t kc, float* dst) {
+  for (int64_t r = 0; r < mc; r += kMr) {
+    const int rows = static_cast<int>(std::min<int64_t>(kMr, mc - r));
+    float* panel = dst + r * kc;
+    if (pr.trans_a) {
+      // A is K x M: a row of A holds consecutive rows of op(A).
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* source = a + (p0 + p) * pr.m + i0 + r;
+        float* out = panel + p * kMr;
+        int i = 0;
+        for (; i < rows; ++i) out[i] = source[i];
+        for (; i < kMr; ++i) out[i] = 0.0f;
+      }
+    } else {
+      for (int i = 0; i < kMr; ++i) {
+        if (i < rows) {
+          const float* source = a + (i0 + r + i) * pr.k + p0;
+          for (int64_t p = 0; p < kc; ++p) panel[p * kMr + i] = source[p];
+        } else {
+          for (int64_t p = 0; p < kc; ++p) panel[p * kMr + i] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-wide
+// panels: panel q holds, for each p, NR consecutive values (zero past N).
+void pack_b(const GemmProblem& pr, const float* b, int64_t p0, int64_t kc,
+            int64_t j0, int64_t nc, float* dst) {
+  for (int64_t q = 0; q < nc; q += kNr) {
+    const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - q));
+    float* panel = dst + q * kc;
+    if (pr.trans_b) {
+      // B is N x K: a row of B is a column of op(B).
+      for (int j = 0; j < kNr; ++j) {
+        if (j < cols) {
+          const float* source = b + (j0 + q + j) * pr.k + p0;
+          for (int64_t p = 0; p < kc; ++p) panel[p * kNr + j] = source[p];
+        } else {
+          for (int64_t p = 0; p < kc; ++p) panel[p * kNr + j] = 0.0f;
+        }
+      }
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* source = b + (p0 + p) * pr.n + j0 + q;
+        float* out = panel + p * kNr;
+        int j = 0;
+        for (; j < cols; ++j) out[j] = source[j];
+        for (; j < kNr; ++j) out[j] = 0.0f;
+      }
+    }
+  }
+}
+
+float activate(Activation activation, float x, float alpha) {
+  // Each case matches TF.js's cpu kernel of the same name, NaN included.
+  switch (activation) {
+    case Activation::kLinear:
+      return x;
+    case Activation::kRelu:
+      return std::isnan(x) ? x : (x < 0.0f ? 0.0f : x);
+    case Activation::kRelu6:
+      return std::isnan(x) ? x : std::min(std::max(x, 0.0f), 6.0f);
+    case Activation::kPrelu:
+    case Activation::kLeakyRelu:
+      return x < 0.0f ? alpha * x : x;
+    case Activation::kSigmoid:
+      return 1.0f / (1.0f + std::exp(-x));
+    case Activation::kElu:
+      return x >= 0.0f ? x : std::exp(x) - 1.0f;
+  }
+  return x;
+}
+
+// Adds the bias and applies the activation to rows [i0, i0 + rows) x
+// columns [j0, j0 + cols) of batch `batch`, whose top-left element is `c`.
+void output_stage(const GemmProblem& pr, int64_t batch, float* c, int64_t i0,
+                  int64_t j0, int rows, int cols) {
+  const Broadcast2d& bias = pr.bias;
+  const Broadcast2d& prelu = pr.prelu_alpha;
+  for (int i = 0; i < rows; ++i) {
+    float* row = c + i * pr.n;
+    if (bias.data != nullptr) {
+      const float* source = bias.data + batch * bias.batch_stride +
+                            (i0 + i) * bias.row_stride + j0 * bias.col_stride;
+      if (bias.col_stride == 1) {
+        for (int j = 0; j < cols; ++j) row[j] += source[j];
+      } else {
+        for (int j = 0; j < cols; ++j) row[j] += source[j * bias.col_stride];
+      }
+    }
+    if (pr.activation == Activation::kLinear) continue;
+    if (pr.activation == Activation::kPrelu) {
+      const float* alphas = prelu.data + batch * prelu.batch_stride +
+                            (i0 + i) * prelu.row_stride +
+                            j0 * prelu.col_stride;
+      for (int j = 0; j < cols; ++j) {
+        row[j] = activate(Activation::kPrelu, row[j],
+                          alphas[j * prelu.col_stride]);
+      }
+    } else if (pr.activation == Activation::kLeakyRelu) {
+      const float alpha = pr.leaky_alpha;
+      for (int j = 0; j < cols; ++j) {
+        row[j] = row[j] < 0.0f ? alpha * row[j] : row[j];
+      }
+    } else {
+      for (int j = 0; j < cols; ++j) {
+        row[j] = activate(pr.activation, row[j], 0.0f);
+      }
+    }
+  }
+}
+
+// Scratch space for packing, one set per thread, grown on demand.
+struct PackBuffers {
+  std::vector<float> a;
+  std::vector<float> b;
+};
+
+PackBuffers& thread_buffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+// Computes rows [r0, r1) x columns [c0, c1) of C for one batch.
+void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
+                 int64_t c0, int64_t c1, MicroKernel kernel) {
+  const float* a = pr.a + batch * pr.a_batch_stride;
+  const float* b = pr.b + batch * pr.b_batch_stride;
+  float* c = pr.c + batch * pr.m * pr.n;
+  const bool has_stage =
+      pr.bias.data != nullptr || pr.activation != Activation::kLinear;
+
+  if (pr.k == 0) {
+    if (pr.accumulate) return;
+    // An empty sum: C is zero before the output stage.
+    for (int64_t i = r0; i < r1; ++i) {
+      std::fill(c + i * pr.n + c0, c + i * pr.n + c1, 0.0f);
+    }
+    if (has_stage) {
+      output_stage(pr, batch, c + r0 * pr.n + c0, r0, c0,
+                   static_cast<int>(r1 - r0), static_cast<int>(c1 - c0));
+    }
+    return;
+  }
+
+  PackBuffers& buffers = thread_buffers();
+  const int64_t kc_max = std::min(kKc, pr.k);
+  const int64_t nc_max = std::min(kNc, c1 - c0);
+  const int64_t mc_max = std::min(kMc, r1 - r0);
+  const size_t b_size = static_cast<size_t>(
+      kc_max * ((nc_max + kNr - 1) / kNr) * kNr);
+  const size_t a_size = static_cast<size_t>(
+      kc_max * ((mc_max + kMr - 1) / kMr) * kMr);
+  if (buffers.b.size() < b_size) buffers.b.resize(b_size);
+  if (buffers.a.size() < a_size) buffers.a.resize(a_size);
+  float* packed_b = buffers.b.data();
+  float* packed_a = buffers.a.data();
+
+  for (int64_t jc = c0; jc < c1; jc += kNc) {
+    const int64_t nc = std::min(kNc, c1 - jc);
+    for (int64_t pc = 0; pc < pr.k; pc += kKc) {
+      const int64_t kc = std::min(kKc, pr.k - pc);
+      const bool first = pc == 0;
+      const bool last = pc + kc == pr.k;
+      pack_b(pr, b, pc, kc, jc, nc, packed_b);
+      for (int64_t ic = r0; ic < r1; ic += kMc) {
+        const int64_t mc = std::min(kMc, r1 - ic);
+        pack_a(pr, a, ic, mc, pc, kc, packed_a);
+        for (int64_t jr = 0; jr < nc; jr += kNr) {
+          const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - jr));
+          const float* b_panel = packed_b + jr * kc;
+          for (int64_t ir = 0; ir < mc; ir += kMr) {
+            const int rows = static_cast<int>(std::min<int64_t>(kMr, mc - ir));
+            float* tile = c + (ic + ir) * pr.n + jc + jr;
+            kernel(kc, packed_a + ir * kc, b_panel, tile, pr.n,
+                   !first || pr.accumulate, rows, cols);
+            if (last && has_stage) {
+              output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+int64_t round_up(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+}  // namespace
+
+void gemm(const GemmProblem& pr) {
+  if (pr.batch == 0 || pr.m == 0 || pr.n == 0) return;
+  const MicroKernel kernel = current_isa() == Isa::kAvx2
+                                 ? micro_kernel_avx2
+                                 : micro_kernel_portable;
+
+  // Choose how many rectangles to cut each product into: one per thread,
+  // unless the batch alone gives every thread work or the product is small.
+  int threads = thread_count();
+  const int64_t macs = pr.batch * pr.m * pr.n * std::max<int64_t>(pr.k, 1);
+  if (macs < kParallelMinMacs || pr.single_thread) threads = 1;
+  int row_parts = 1, col_parts = 1;
+  if (threads > 1 && pr.batch < threads) {
+    // Among the factorisations rows x cols = threads, keep the one whose
+    // threads pack the least data (each packs its rows of A, its columns
+    // of B), without cutting below one micro-tile.
+    double best = -1.0;
+    for (int rp = 1; rp <= threads; ++rp) {
+      if (threads % rp != 0) continue;
+      const int cp = threads / rp;
+      if (rp > 1 && pr.m < rp * kMr) continue;
+      if (cp > 1 && pr.n < cp * kNr) continue;
+      const double cost = static_cast<double>(pr.k) *
+                          (static_cast<double>(pr.m) / rp +
+                           static_cast<double>(pr.n) / cp);
+      if (best < 0.0 || cost < best) {
+        best = cost;
+        row_parts = rp;
+        col_parts = cp;
+      }
+    }
+  }
+  const int64_t row_step = round_up((pr.m + row_parts - 1) / row_parts, kMr);
+  const int64_t col_step = round_up((pr.n + col_parts - 1) / col_parts, kNr);
+  const int parts = row_parts * col_parts;
+  const int64_t tasks = pr.batch * parts;
+
+  auto run_task = [&](int task) {
+    const int64_t batch = task / parts;
+    const int part = task % parts;
+    const int64_t r0 = (part / col_parts) * row_step;
+    const int64_t c0 = (part % col_parts) * col_step;
+    const int64_t r1 = std::min(pr.m, r0 + row_step);
+    const int64_t c1 = std::min(pr.n, c0 + col_step);
+    if (r0 < r1 && c0 < c1) gemm_region(pr, batch, r0, r1, c0, c1, kernel);
+  };
+  if (threads == 1) {
+    for (int64_t task = 0; task < tasks; ++task) {
+      run_task(static_cast<int>(task));
+    }
+  } else {
+    parallel_tasks(static_cast<int>(tasks), run_task);
+  }
+}
+
+}  // namespace mg

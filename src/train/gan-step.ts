@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
+import { dense } from '../models/dense.js';
 import { LEAKY_ALPHA, NOISE_DIM } from '../models/gan.js';
 import type { Random } from '../util/random.js';
 
@@ -76,7 +77,7 @@ export function generate(params: DenseParams[], z: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     let h: tf.Tensor2D = z;
     params.forEach(({ kernel, bias }, i) => {
-      const linear = tf.fused.matMul({ a: h, b: kernel as tf.Tensor2D, bias }) as tf.Tensor2D;
+      const linear = dense(h, kernel as tf.Tensor2D, bias as tf.Tensor1D);
       h = i < params.length - 1 ? tf.leakyRelu(linear, LEAKY_ALPHA) : tf.tanh(linear);
     });
     return h;
@@ -90,7 +91,7 @@ export function generate(params: DenseParams[], z: tf.Tensor2D): tf.Tensor2D {
 function discriminate(params: DenseParams[], x: tf.Tensor2D, masks: tf.Tensor2D[]): tf.Tensor2D {
   let h = x;
   params.forEach(({ kernel, bias }, i) => {
-    const linear = tf.fused.matMul({ a: h, b: kernel as tf.Tensor2D, bias }) as tf.Tensor2D;
+    const linear = dense(h, kernel as tf.Tensor2D, bias as tf.Tensor1D);
     h = i < params.length - 1 ? tf.mul(tf.leakyRelu(linear, LEAKY_ALPHA), masks[i]) : linear;
   });
   return h;

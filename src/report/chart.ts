@@ -447,40 +447,60 @@ export function histogramSpec(spec: HistogramSpec): TopLevelSpec {
       count: spec.yScale === 'log' && count <= 0 ? null : finiteOrNull(count),
     }));
   });
-  const several = spec.series.length > 1;
-  return {
+  const x = {
+    title: spec.xTitle ?? null,
+    scale: { domain: [spec.edges[0], spec.edges[bins]] },
+  };
+  const y = {
+    field: 'count',
+    type: 'quantitative',
+    title: spec.yTitle ?? 'count',
+    scale: { type: spec.yScale ?? 'linear' },
+  };
+  const header = {
     $schema: SCHEMA,
     ...(spec.title === undefined ? {} : { title: spec.title }),
     width: spec.width ?? 380,
     height: 220,
     data: { values },
-    mark: { type: 'bar', opacity: several ? 0.55 : 1 },
+  };
+  if (spec.series.length === 1) {
+    return {
+      ...header,
+      mark: { type: 'bar', color: '#4c78a8' },
+      encoding: {
+        x: { ...x, field: 'start', type: 'quantitative', bin: { binned: true } },
+        x2: { field: 'end' },
+        y,
+      },
+    } as TopLevelSpec;
+  }
+
+  // Several series: overlaid bars of similar distributions blend into one
+  // colour that matches no legend entry, so each series is drawn as a line
+  // through its bin centres (a frequency polygon), dashed after the first.
+  const names = spec.series.map((s) => s.name);
+  return {
+    ...header,
+    transform: [{ calculate: '(datum.start + datum.end) / 2', as: 'centre' }],
+    mark: { type: 'line', point: true, strokeWidth: 2 },
     encoding: {
-      x: {
-        field: 'start',
-        type: 'quantitative',
-        bin: { binned: true },
-        title: spec.xTitle ?? null,
-        scale: { domain: [spec.edges[0], spec.edges[bins]] },
+      x: { ...x, field: 'centre', type: 'quantitative' },
+      y,
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: names },
+        legend: { orient: 'bottom' },
       },
-      x2: { field: 'end' },
-      y: {
-        field: 'count',
-        type: 'quantitative',
-        title: spec.yTitle ?? 'count',
-        scale: { type: spec.yScale ?? 'linear' },
-        // Series are overlaid, each from the axis, never stacked.
-        stack: null,
+      strokeDash: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        scale: { domain: names, range: names.map((_, i) => (i === 0 ? [1, 0] : [6, 3])) },
+        legend: { orient: 'bottom' },
       },
-      color: several
-        ? {
-            field: 'series',
-            type: 'nominal',
-            title: null,
-            scale: { domain: spec.series.map((s) => s.name) },
-            legend: { orient: 'bottom' },
-          }
-        : { value: '#4c78a8' },
     },
   } as TopLevelSpec;
 }

@@ -6,7 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 
+import type { BackendName } from '../backend/select.js';
 import { UserError } from '../util/errors.js';
+
+/** The value of --backend, checked by `initBackend`. */
+export type BackendOption = BackendName;
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -31,6 +35,8 @@ export interface CommandIo {
   err: (line: string) => void;
   /** True when stderr is a terminal, so progress bars may be drawn. */
   interactive: boolean;
+  /** Redraws the progress line on stderr (no newline); only used when interactive. */
+  progress?: (text: string) => void;
 }
 
 export interface Command {

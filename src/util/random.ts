@@ -1,0 +1,130 @@
+/**
+ * A small seeded random generator (xoshiro128**) whose whole state is four
+ * 32-bit words, so a training run can save it in a checkpoint and resume with
+ * exactly the same stream. TF.js's own random ops draw from an unseeded
+ * source when no seed is given; all randomness of training (weight
+ * initialisation, noise, dropout masks, batch sampling) comes from here
+ * instead, which makes runs repeatable on every backend.
+ */
+
+/** Saved state of a {@link Random}: four unsigned 32-bit words. */
+export type RandomState = [number, number, number, number];
+
+const TWO_POW_32 = 4294967296;
+
+function splitMix32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export class Random {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+
+  /** Seeds the generator; equal seeds give equal streams. */
+  constructor(seed: number) {
+    const next = splitMix32(seed);
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** A generator continuing exactly from `state`. */
+  static fromState(state: RandomState): Random {
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      state.some((w) => !Number.isInteger(w))
+    ) {
+      throw new Error(
+        `Random.fromState: expected four 32-bit words, got ${JSON.stringify(state)}`,
+      );
+    }
+    const random = new Random(0);
+    [random.s0, random.s1, random.s2, random.s3] = state.map((w) => w >>> 0);
+    return random;
+  }
+
+  /** The current state, to be passed to {@link Random.fromState}. */
+  state(): RandomState {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
+  /** Next unsigned 32-bit integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return this.nextUint32() / TWO_POW_32;
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+
+  /** Fills `out` with normal values (Box-Muller), mean `mean`, std `std`. */
+  fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
+    for (let i = 0; i < out.length; i += 2) {
+      // 1 - u keeps the logarithm finite: u lies in [0, 1).
+      const radius = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+      const angle = 2 * Math.PI * this.uniform();
+      out[i] = mean + std * radius * Math.cos(angle);
+      if (i + 1 < out.length) out[i + 1] = mean + std * radius * Math.sin(angle);
+    }
+    return out;
+  }
+
+  /** Fills `out` with uniform values in [low, high). */
+  fillUniform(out: Float32Array, low = 0, high = 1): Float32Array {
+    const span = high - low;
+    for (let i = 0; i < out.length; i++) out[i] = low + span * this.uniform();
+    return out;
+  }
+
+  /**
+   * Fills `out` with an inverted-dropout mask: 0 with probability `rate`,
+   * else 1 / (1 - rate), so the expected activation is unchanged.
+   */
+  fillDropoutMask(out: Float32Array, rate: number): Float32Array {
+    const threshold = rate * TWO_POW_32;
+    const keep = 1 / (1 - rate);
+    for (let i = 0; i < out.length; i++)
+      out[i] = this.nextUint32() < threshold ? 0 : keep;
+    return out;
+  }
+
+  /** Shuffles `array` in place (Fisher-Yates). */
+  shuffle<T>(array: T[] | Int32Array | Uint32Array): void {
+    for (let i = array.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const swap = array[i];
+      array[i] = array[j];
+      array[j] = swap;
+    }
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

@@ -25,6 +25,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { dense } from '../models/dense.js';
 import { LEAKY_ALPHA, NOISE_DIM } from '../models/gan.js';
 import type { Random } from '../util/random.js';
+import { createAdam } from './adam.js';
 
 /** Hyper-parameters of the step; defaults are the tutorial's. */
 export interface GanStepOptions {
@@ -127,19 +128,16 @@ export class GanTrainer {
     this.options = { ...DEFAULTS, ...options };
     this.gParams = denseParams(generator);
     this.dParams = denseParams(discriminator);
-    // beta2 and epsilon are Keras' defaults (0.999, 1e-7).
-    this.dOptimizer = tf.train.adam(
-      this.options.learningRate,
-      this.options.beta1,
-      0.999,
-      1e-7,
-    );
-    this.gOptimizer = tf.train.adam(
-      this.options.learningRate,
-      this.options.beta1,
-      0.999,
-      1e-7,
-    );
+    // beta2 and epsilon are Keras' defaults (0.999, 1e-7). createAdam gives
+    // tf.train.adam's numbers, in one fused pass per variable on native.
+    const adam = {
+      learningRate: this.options.learningRate,
+      beta1: this.options.beta1,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    };
+    this.dOptimizer = createAdam(adam);
+    this.gOptimizer = createAdam(adam);
   }
 
   /** Draws a [rows, 100] noise matrix from `random`. */

@@ -36,8 +36,11 @@ struct MinimumOp {
     return a < b ? a : b;
   }
 };
+// Math.pow differs from C's pow in two corners: pow(1, NaN) and
+// pow(+-1, +-inf) are NaN in JavaScript and 1 in C.
 struct PowOp {
   static float f(float a, float b) {
+    if (std::fabs(a) == 1.0f && !std::isfinite(b)) return NAN;
     return static_cast<float>(std::pow(static_cast<double>(a),
                                        static_cast<double>(b)));
   }
@@ -223,9 +226,9 @@ void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
     case UnaryOp::kReciprocal:
       return unary_run(x, out, size, [](float v) { return 1.0f / v; });
     case UnaryOp::kSign:
-      // Math.sign: NaN stays NaN, zero stays zero.
+      // As TF.js's cpu kernel: NaN and both zeros give 0.
       return unary_run(x, out, size, [](float v) {
-        return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v);
+        return v < 0.0f ? -1.0f : (v > 0.0f ? 1.0f : 0.0f);
       });
     case UnaryOp::kStep:
       return unary_run(x, out, size, [alpha](float v) {

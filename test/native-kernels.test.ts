@@ -1,0 +1,444 @@
+/**
+ * Every native kernel against TF.js's cpu kernel on the same inputs:
+ * random values, broadcasting shapes, every transpose, NaN and infinities,
+ * empty and odd sizes. Each test reports its largest difference (relative
+ * to max(1, |expected|)).
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { setNativeIsa, nativeHasAvx2 } from '../src/backend/native.js';
+import {
+  compareWithCpu,
+  nativeSkipReason,
+  randomValues,
+  valuesWithSpecials,
+} from './helpers/native.js';
+
+const skip = await nativeSkipReason();
+
+// Float kernels agree with cpu to a few float32 ulps: sums run in another
+// order (blocked products) and transcendental functions come from libm
+// rather than V8.
+const TOLERANCE = 1e-5;
+// Products sum K terms in a different order than the cpu kernel; the
+// rounding error of a K-term float32 sum grows like K * 2^-24 (relative to
+// the terms, which are at most 1 here), so the bound is K * 2^-23.
+const MATMUL_TOLERANCE = 1e-5;
+function sumTolerance(k: number): number {
+  return Math.max(MATMUL_TOLERANCE, k * 2 ** -23);
+}
+
+function tensor(shape: number[], seed: number, specials = false): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    specials ? valuesWithSpecials(size, seed) : randomValues(size, seed),
+    shape,
+  );
+}
+
+const ISAS =
+  skip === false && nativeHasAvx2()
+    ? (['avx2', 'portable'] as const)
+    : (['portable'] as const);
+
+describe('native backend kernels', { skip }, () => {
+  after(() => {
+    if (skip === false) setNativeIsa(nativeHasAvx2() ? 'avx2' : 'portable');
+  });
+
+  for (const isa of ISAS) {
+    it(`BatchMatMul() matches cpu for every transpose and odd size (${isa})`, async (t) => {
+      assert.ok(setNativeIsa(isa));
+      let largest = 0;
+      // Sizes straddle the micro-tile (6 x 16) and the K block (256).
+      const shapes = [
+        [1, 1, 1],
+        [5, 3, 7],
+        [6, 16, 16],
+        [13, 257, 33],
+        [150, 40, 17],
+        [64, 300, 100],
+      ];
+      for (const [m, k, n] of shapes) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            const difference = await compareWithCpu(() => {
+              const a = tensor(transposeA ? [k, m] : [m, k], m + k);
+              const b = tensor(transposeB ? [n, k] : [k, n], n * 7 + k);
+              return tf.matMul(a, b, transposeA, transposeB);
+            });
+            assert.ok(
+              difference <= sumTolerance(k),
+              `${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB}: ${difference}`,
+            );
+            largest = Math.max(largest, difference);
+          }
+        }
+      }
+      t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+    });
+  }
+
+  it('BatchMatMul() broadcasts batches and handles empty operands', async (t) => {
+    let largest = 0;
+    const cases: [number[], number[]][] = [
+      [
+        [3, 4, 5],
+        [5, 6],
+      ],
+      [
+        [4, 5],
+        [2, 5, 7],
+      ],
+      [
+        [2, 3, 4, 5],
+        [2, 3, 5, 2],
+      ],
+      [
+        [0, 5],
+        [5, 3],
+      ],
+      [
+        [4, 0],
+        [0, 3],
+      ],
+    ];
+    for (const [aShape, bShape] of cases) {
+      const difference = await compareWithCpu(() =>
+        tf.matMul(tensor(aShape, 1), tensor(bShape, 2)),
+      );
+      assert.ok(difference <= MATMUL_TOLERANCE, `${aShape} x ${bShape}: ${difference}`);
+      largest = Math.max(largest, difference);
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('_FusedMatMul() fuses bias and every activation, NaN and infinity included', async (t) => {
+    let largest = 0;
+    const activations = [
+      'linear',
+      'relu',
+      'relu6',
+      'leakyrelu',
+      'sigmoid',
+      'elu',
+      'prelu',
+    ] as const;
+    for (const activation of activations) {
+      for (const biasShape of [[9], [7, 1], [1]]) {
+        const difference = await compareWithCpu(() => {
+          // Specials in a make some outputs NaN or infinite.
+          const a = tensor([7, 11], 3, true);
+          const b = tensor([11, 9], 4);
+          return tf.fused.matMul({
+            a,
+            b,
+            bias: tensor(biasShape, 5),
+            activation,
+            preluActivationWeights: activation === 'prelu' ? tensor([9], 6) : undefined,
+            leakyreluAlpha: 0.3,
+          });
+        });
+        assert.ok(
+          difference <= MATMUL_TOLERANCE,
+          `${activation} bias ${biasShape}: ${difference}`,
+        );
+        largest = Math.max(largest, difference);
+      }
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('_FusedMatMul() gradients match cpu for a, b and bias', async (t) => {
+    let largest = 0;
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      for (const activation of ['linear', 'relu'] as const) {
+        const difference = await compareWithCpu(() => {
+          const a = tensor(transposeA ? [20, 13] : [13, 20], 7);
+          const b = tensor(transposeB ? [30, 20] : [20, 30], 8);
+          const bias = tensor([30], 9);
+          const weights = tensor([13, 30], 10);
+          const grads = tf.grads((x, y, z) =>
+            tf.sum(
+              tf.mul(
+                tf.fused.matMul({
+                  a: x,
+                  b: y,
+                  bias: z,
+                  transposeA,
+                  transposeB,
+                  activation,
+                }),
+                weights,
+              ),
+            ),
+          );
+          return grads([a, b, bias]);
+        });
+        assert.ok(
+          difference <= MATMUL_TOLERANCE,
+          `${transposeA} ${transposeB} ${activation}: ${difference}`,
+        );
+        largest = Math.max(largest, difference);
+      }
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('binary ops match cpu with broadcasting, NaN and infinity', async (t) => {
+    const ops: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor][] = [
+      ['add', tf.add],
+      ['sub', tf.sub],
+      ['mul', tf.mul],
+      ['div', tf.div],
+      ['maximum', tf.maximum],
+      ['minimum', tf.minimum],
+      ['pow', tf.pow],
+      ['squaredDifference', tf.squaredDifference],
+      ['prelu', tf.prelu],
+      ['greater', tf.greater],
+      ['greaterEqual', tf.greaterEqual],
+      ['less', tf.less],
+      ['lessEqual', tf.lessEqual],
+      ['equal', tf.equal],
+      ['notEqual', tf.notEqual],
+    ];
+    const shapes: [number[], number[]][] = [
+      [[23], [23]],
+      [[], [3, 4]],
+      [[3, 4], []],
+      [
+        [3, 1],
+        [1, 4],
+      ],
+      [[2, 3, 4], [4]],
+      [
+        [2, 3, 4],
+        [3, 1],
+      ],
+      [
+        [5, 1, 7],
+        [1, 6, 1],
+      ],
+      [
+        [2, 1, 3, 1, 2],
+        [1, 4, 3, 5, 1],
+      ],
+      [[0, 3], [3]],
+      [
+        [300, 257],
+        [300, 257],
+      ],
+    ];
+    let largest = 0;
+    for (const [name, op] of ops) {
+      for (const [aShape, bShape] of shapes) {
+        const difference = await compareWithCpu(() =>
+          op(tensor(aShape, 11, true), tensor(bShape, 12, true)),
+        );
+        assert.ok(
+          difference <= TOLERANCE,
+          `${name} ${aShape} with ${bShape}: ${difference}`,
+        );
+        largest = Math.max(largest, difference);
+      }
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('unary ops and activations match cpu on special values', async (t) => {
+    const ops: [string, (x: tf.Tensor) => tf.Tensor][] = [
+      ['relu', tf.relu],
+      ['relu6', tf.relu6],
+      ['leakyRelu', (x) => tf.leakyRelu(x, 0.2)],
+      ['sigmoid', tf.sigmoid],
+      ['tanh', tf.tanh],
+      ['softplus', tf.softplus],
+      ['exp', tf.exp],
+      ['log', tf.log],
+      ['log1p', tf.log1p],
+      ['sqrt', tf.sqrt],
+      ['rsqrt', tf.rsqrt],
+      ['square', tf.square],
+      ['neg', tf.neg],
+      ['abs', tf.abs],
+      ['reciprocal', tf.reciprocal],
+      ['sign', tf.sign],
+      ['step', (x) => tf.step(x, 0.3)],
+      ['elu', tf.elu],
+      ['floor', tf.floor],
+      ['ceil', tf.ceil],
+      ['expm1', tf.expm1],
+      ['clipByValue', (x) => tf.clipByValue(x, -0.5, 2)],
+    ];
+    let largest = 0;
+    for (const [name, op] of ops) {
+      for (const shape of [[0], [1], [37], [70000]]) {
+        const difference = await compareWithCpu(() => op(tensor(shape, 13, true)));
+        assert.ok(difference <= TOLERANCE, `${name} [${shape}]: ${difference}`);
+        largest = Math.max(largest, difference);
+      }
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('select, transpose and cast match cpu', async (t) => {
+    let largest = 0;
+    const cases: [string, () => tf.Tensor][] = [
+      [
+        'where',
+        () =>
+          tf.where(
+            tf.greater(tensor([40, 9], 1, true), 0),
+            tensor([40, 9], 2),
+            tensor([40, 9], 3),
+          ),
+      ],
+      ['transpose 2d', () => tf.transpose(tensor([37, 53], 4))],
+      ['transpose 4d', () => tf.transpose(tensor([2, 3, 4, 5], 5), [2, 0, 3, 1])],
+      [
+        'transpose int32',
+        () => tf.transpose(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32')),
+      ],
+      ['cast to int32', () => tf.cast(tensor([50], 6, true), 'int32')],
+      ['cast to bool', () => tf.cast(tensor([50], 7, true), 'bool')],
+      ['cast bool to float', () => tf.cast(tf.tensor1d([1, 0, 1], 'bool'), 'float32')],
+      ['cast int32 to float', () => tf.cast(tf.tensor1d([-3, 0, 7], 'int32'), 'float32')],
+    ];
+    for (const [name, build] of cases) {
+      const difference = await compareWithCpu(build);
+      assert.ok(difference <= TOLERANCE, `${name}: ${difference}`);
+      largest = Math.max(largest, difference);
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('reductions match cpu over every axis layout, NaN included', async (t) => {
+    let largest = 0;
+    const axesCases: (number | number[] | undefined)[] = [
+      undefined,
+      0,
+      1,
+      2,
+      -1,
+      [0, 1],
+      [1, 2],
+      [0, 2],
+    ];
+    const ops: [
+      string,
+      (x: tf.Tensor, axis: number | number[] | undefined) => tf.Tensor,
+    ][] = [
+      ['sum', (x, axis) => tf.sum(x, axis)],
+      ['sum keepDims', (x, axis) => tf.sum(x, axis, true)],
+      ['mean', (x, axis) => tf.mean(x, axis)],
+      ['max', (x, axis) => tf.max(x, axis)],
+      ['min', (x, axis) => tf.min(x, axis, true)],
+      ['argMax', (x, axis) => tf.argMax(x, typeof axis === 'number' ? axis : 0)],
+      ['argMin', (x, axis) => tf.argMin(x, typeof axis === 'number' ? axis : 0)],
+    ];
+    for (const [name, op] of ops) {
+      for (const axis of axesCases) {
+        for (const specials of [false, true]) {
+          const difference = await compareWithCpu(() =>
+            op(tensor([6, 45, 7], 21, specials), axis),
+          );
+          assert.ok(
+            difference <= TOLERANCE,
+            `${name} axis ${axis} specials ${specials}: ${difference}`,
+          );
+          largest = Math.max(largest, difference);
+        }
+      }
+    }
+    // Large enough to be split across threads; an empty reduction.
+    for (const build of [
+      () => tf.sum(tensor([300, 1024], 22), 0),
+      () => tf.sum(tensor([1024, 300], 22), 1),
+      () => tf.sum(tensor([0, 4], 23), 0),
+      () => tf.mean(tensor([4, 0], 23), 1),
+    ]) {
+      const difference = await compareWithCpu(build);
+      assert.ok(difference <= TOLERANCE, `large or empty: ${difference}`);
+      largest = Math.max(largest, difference);
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('softmax and batchNorm match cpu', async (t) => {
+    let largest = 0;
+    const cases: (() => tf.Tensor)[] = [
+      () => tf.softmax(tensor([33, 10], 31)),
+      () => tf.softmax(tensor([5, 4, 17], 32, true)),
+      () =>
+        tf.batchNorm(
+          tensor([4, 5, 6], 33),
+          tensor([6], 34),
+          tf.abs(tensor([6], 35)),
+          tensor([6], 36),
+          tensor([6], 37),
+          1e-3,
+        ),
+      () => tf.batchNorm(tensor([4, 6], 33), tensor([6], 34), tf.abs(tensor([6], 35))),
+    ];
+    for (const build of cases) {
+      const difference = await compareWithCpu(build);
+      assert.ok(difference <= TOLERANCE, `${difference}`);
+      largest = Math.max(largest, difference);
+    }
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('conv2d() and its gradients match cpu for strides, padding and dilation', async (t) => {
+    let largest = 0;
+    const cases: {
+      x: [number, number, number, number];
+      filter: [number, number, number, number];
+      strides: number;
+      pad: 'same' | 'valid' | number;
+      dilations: number;
+    }[] = [
+      { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same', dilations: 1 },
+      { x: [3, 10, 11, 2], filter: [5, 5, 2, 7], strides: 2, pad: 'same', dilations: 1 },
+      { x: [1, 12, 12, 4], filter: [3, 3, 4, 5], strides: 1, pad: 'valid', dilations: 2 },
+      { x: [2, 8, 7, 3], filter: [2, 3, 3, 2], strides: 3, pad: 1, dilations: 1 },
+    ];
+    for (const c of cases) {
+      const difference = await compareWithCpu(() => {
+        const x = tensor(c.x, 41) as tf.Tensor4D;
+        const filter = tensor(c.filter, 42) as tf.Tensor4D;
+        const conv = (input: tf.Tensor4D, weights: tf.Tensor4D): tf.Tensor4D =>
+          tf.conv2d(input, weights, c.strides, c.pad, 'NHWC', c.dilations);
+        // TF.js has no gradient for dilated convolutions: forward only there.
+        if (c.dilations > 1) return conv(x, filter);
+        const grads = tf.grads((a, b) =>
+          tf.sum(tf.square(conv(a as tf.Tensor4D, b as tf.Tensor4D))),
+        );
+        return [conv(x, filter), ...grads([x, filter])];
+      });
+      const k = c.filter[0] * c.filter[1] * c.filter[2];
+      assert.ok(difference <= sumTolerance(k), `${JSON.stringify(c)}: ${difference}`);
+      largest = Math.max(largest, difference);
+    }
+    // conv2dTranspose runs the Conv2DBackpropInput kernel.
+    const difference = await compareWithCpu(() =>
+      tf.conv2dTranspose(
+        tensor([2, 7, 7, 8], 43) as tf.Tensor4D,
+        tensor([5, 5, 4, 8], 44) as tf.Tensor4D,
+        [2, 14, 14, 4],
+        2,
+        'same',
+      ),
+    );
+    assert.ok(difference <= MATMUL_TOLERANCE, `conv2dTranspose: ${difference}`);
+    largest = Math.max(largest, difference);
+    t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+});

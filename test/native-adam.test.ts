@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { createAdam } from '../src/train/adam.js';
-import { nativeSkipReason, randomValues } from './helpers/native.js';
+import { nativeSkipReason, randomValues, useBackend } from './helpers/native.js';
 
 const skip = await nativeSkipReason();
 
@@ -37,7 +37,7 @@ async function train(
   optimizer: tf.Optimizer,
   steps: number,
 ): Promise<{ values: Float32Array[]; state: { name: string; values: Float32Array }[] }> {
-  await tf.setBackend(backend);
+  await useBackend(backend);
   const { variables, loss } = problem();
   for (let i = 0; i < steps; i++) {
     optimizer.minimize(loss, false, variables);

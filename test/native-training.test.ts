@@ -21,7 +21,12 @@ import { buildDiscriminator, buildGenerator } from '../src/models/gan.js';
 import { createAdam } from '../src/train/adam.js';
 import { GanTrainer } from '../src/train/gan-step.js';
 import { Random } from '../src/util/random.js';
-import { largestDifference, nativeSkipReason, randomValues } from './helpers/native.js';
+import {
+  largestDifference,
+  nativeSkipReason,
+  randomValues,
+  useBackend,
+} from './helpers/native.js';
 
 const skip = await nativeSkipReason();
 const NATIVE_MODULE = path.resolve(
@@ -31,7 +36,7 @@ const NATIVE_MODULE = path.resolve(
 
 /** Losses and every weight after one GAN step with a fixed seed. */
 async function ganStepOutcome(backend: string, batch: number): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
+  await useBackend(backend);
   const random = new Random(11);
   const trainer = new GanTrainer(buildGenerator(random), buildDiscriminator(random));
   const real = tf.tensor2d(random.fillUniform(new Float32Array(batch * 784), -1, 1), [

@@ -25,6 +25,11 @@ constexpr int64_t kNc = 2048;
 // worker costs more than it saves.
 constexpr int64_t kParallelMinMacs = 1 << 16;
 
+// Threaded products are cut into up to this many rectangles per thread,
+// none narrower than kMinPartSize (a multiple of both kMr and kNr).
+constexpr int64_t kPartsPerThread = 4;
+constexpr int64_t kMinPartSize = 96;
+
 // Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
 // panels: panel r holds, for each p, MR consecutive values (zero past M).
 void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
@@ -228,30 +233,24 @@ void gemm(const GemmProblem& pr) {
                                  ? micro_kernel_avx2
                                  : micro_kernel_portable;
 
-  // Choose how many rectangles to cut each product into: one per thread,
-  // unless the batch alone gives every thread work or the product is small.
+  // Cut each product into rectangles for the threads to claim. Splitting
+  // C by columns repacks all of A for every rectangle, and by rows all of
+  // B, but packing costs K * (M or N) against K * M * N for the product, so
+  // rectangles of at least kMinPartSize columns (or rows) keep it small.
+  // Several rectangles per thread let the others take over the work of a
+  // thread the system has descheduled.
   int threads = thread_count();
   const int64_t macs = pr.batch * pr.m * pr.n * std::max<int64_t>(pr.k, 1);
   if (macs < kParallelMinMacs || pr.single_thread) threads = 1;
   int row_parts = 1, col_parts = 1;
   if (threads > 1 && pr.batch < threads) {
-    // Among the factorisations rows x cols = threads, keep the one whose
-    // threads pack the least data (each packs its rows of A, its columns
-    // of B), without cutting below one micro-tile.
-    double best = -1.0;
-    for (int rp = 1; rp <= threads; ++rp) {
-      if (threads % rp != 0) continue;
-      const int cp = threads / rp;
-      if (rp > 1 && pr.m < rp * kMr) continue;
-      if (cp > 1 && pr.n < cp * kNr) continue;
-      const double cost = static_cast<double>(pr.k) *
-                          (static_cast<double>(pr.m) / rp +
-                           static_cast<double>(pr.n) / cp);
-      if (best < 0.0 || cost < best) {
-        best = cost;
-        row_parts = rp;
-        col_parts = cp;
-      }
+    const int64_t wanted = static_cast<int64_t>(threads) * kPartsPerThread;
+    const int64_t by_cols = std::max<int64_t>(1, pr.n / kMinPartSize);
+    const int64_t by_rows = std::max<int64_t>(1, pr.m / kMinPartSize);
+    if (by_cols >= by_rows) {
+      col_parts = static_cast<int>(std::min(wanted, by_cols));
+    } else {
+      row_parts = static_cast<int>(std::min(wanted, by_rows));
     }
   }
   const int64_t row_step = round_up((pr.m + row_parts - 1) / row_parts, kMr);

@@ -28,6 +28,9 @@ namespace {
 // the machine may be shared and a spinning thread steals a core.
 constexpr int kSpinIterations = 4000;
 
+// Chunks per thread in parallel_for (see there).
+constexpr std::size_t kChunksPerThread = 4;
+
 class Pool {
  public:
   explicit Pool(int threads) { resize(threads); }
@@ -189,8 +192,11 @@ void parallel_for(std::size_t n, std::size_t grain,
   if (n == 0) return;
   std::size_t threads = static_cast<std::size_t>(thread_count());
   if (grain == 0) grain = 1;
+  // A few chunks per thread, claimed dynamically: when a thread is
+  // descheduled (the machine may be shared), the others take its share
+  // instead of waiting for it.
   std::size_t chunks = n / grain;
-  if (chunks > threads) chunks = threads;
+  if (chunks > threads * kChunksPerThread) chunks = threads * kChunksPerThread;
   if (chunks <= 1) {
     body(0, n);
     return;

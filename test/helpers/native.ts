@@ -22,6 +22,14 @@ export async function nativeSkipReason(): Promise<string | false> {
   throw new Error(`the native addon exists but did not load: ${result.reason}`);
 }
 
+/** Makes `backend` the active one, without the cpu backend's hint. */
+export async function useBackend(backend: string): Promise<void> {
+  await tf.setBackend(backend);
+  // The cpu backend's one-time hint to install tfjs-node is noise here.
+  const active = tf.backend() as unknown as { firstUse?: boolean };
+  if ('firstUse' in active) active.firstUse = false;
+}
+
 /** A tensor's data copied out of its backend. */
 export interface Snapshot {
   shape: number[];
@@ -34,7 +42,7 @@ export async function runOn(
   backend: string,
   build: () => tf.Tensor | tf.Tensor[],
 ): Promise<Snapshot[]> {
-  await tf.setBackend(backend);
+  await useBackend(backend);
   return tf.tidy(() => {
     const result = build();
     const tensors = Array.isArray(result) ? result : [result];

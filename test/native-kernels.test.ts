@@ -9,6 +9,8 @@ import { after, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { setNativeIsa, nativeHasAvx2 } from '../src/backend/native.js';
+import { broadcastPlan } from '../src/backend/native-kernels/elementwise.js';
+import { reductionLayout } from '../src/backend/native-kernels/reduce.js';
 import {
   compareWithCpu,
   nativeSkipReason,
@@ -440,5 +442,54 @@ describe('native backend kernels', { skip }, () => {
     assert.ok(difference <= MATMUL_TOLERANCE, `conv2dTranspose: ${difference}`);
     largest = Math.max(largest, difference);
     t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+});
+
+describe('native kernel planning', () => {
+  it('broadcastPlan() collapses dimensions that broadcast alike', () => {
+    // [2, 3, 4] + [4]: the two outer dimensions merge; b repeats along them.
+    assert.deepEqual(
+      Array.from(broadcastPlan([2, 3, 4], [4]) ?? []),
+      [2, 6, 4, 4, 1, 0, 1],
+    );
+    // [3, 1] + [1, 4]: an outer product, nothing to merge.
+    assert.deepEqual(
+      Array.from(broadcastPlan([3, 1], [1, 4]) ?? []),
+      [2, 3, 4, 1, 0, 0, 1],
+    );
+    // Same shapes collapse to one dimension; size-1 dimensions vanish.
+    assert.deepEqual(
+      Array.from(broadcastPlan([5, 1, 7], [5, 1, 7]) ?? []),
+      [1, 35, 1, 1],
+    );
+    // A scalar against a scalar is one element.
+    assert.deepEqual(Array.from(broadcastPlan([], []) ?? []), [1, 1, 1, 1]);
+    // Empty outputs are one empty dimension.
+    assert.deepEqual(Array.from(broadcastPlan([0, 3], [3]) ?? []), [1, 0, 0, 0]);
+    // Alternating patterns beyond six dimensions are left to the cpu kernel.
+    assert.equal(broadcastPlan([2, 1, 2, 1, 2, 1, 2], [1, 2, 1, 2, 1, 2, 1]), undefined);
+  });
+
+  it('reductionLayout() finds the [outer, reduce, inner] view or refuses', () => {
+    assert.deepEqual(reductionLayout([6, 45, 7], [1]), {
+      outer: 6,
+      reduce: 45,
+      inner: 7,
+    });
+    assert.deepEqual(reductionLayout([6, 45, 7], [0, 1]), {
+      outer: 1,
+      reduce: 270,
+      inner: 7,
+    });
+    // Size-1 axes do not break contiguity.
+    assert.deepEqual(reductionLayout([6, 1, 7], [0, 2]), {
+      outer: 1,
+      reduce: 42,
+      inner: 1,
+    });
+    // Reduced axes with a kept axis between them need a transpose.
+    assert.equal(reductionLayout([6, 45, 7], [0, 2]), undefined);
+    // Reducing nothing (or only size-1 axes) is a copy.
+    assert.deepEqual(reductionLayout([6, 1], [1]), { outer: 6, reduce: 1, inner: 1 });
   });
 });

@@ -13,6 +13,7 @@ import { loadAddon } from './native-addon.js';
 import type { NativeAddon } from './native-addon.js';
 import { registerNativeKernels } from './native-kernels/index.js';
 
+/** Whether the backend is registered, and if not, why. */
 export type NativeLoadResult = { ok: true } | { ok: false; reason: string };
 
 /** Name of the backend in TF.js. */

@@ -17,7 +17,7 @@ namespace mg {
 namespace {
 
 // Below this many elements an op stays on one thread.
-constexpr std::size_t kParallelGrain = 1 << 15;
+constexpr std::size_t kParallelGrain = 1 << 17;
 
 struct AddOp { static float f(float a, float b) { return a + b; } };
 struct SubOp { static float f(float a, float b) { return a - b; } };

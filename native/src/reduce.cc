@@ -10,7 +10,7 @@ namespace mg {
 
 namespace {
 
-constexpr std::size_t kParallelGrain = 1 << 15;
+constexpr std::size_t kParallelGrain = 1 << 17;
 
 // Max and Min of TF.js's cpu backend: the first NaN met wins, and wins
 // for good, since no comparison with NaN is true afterwards.

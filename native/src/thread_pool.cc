@@ -26,7 +26,7 @@ namespace {
 
 // How long a worker polls for the next job before sleeping. Short, because
 // the machine may be shared and a spinning thread steals a core.
-constexpr int kSpinIterations = 4000;
+constexpr int kSpinIterations = 1000;
 
 // Chunks per thread in parallel_for (see there).
 constexpr std::size_t kChunksPerThread = 4;

@@ -109,8 +109,22 @@ export class Random {
   fillDropoutMask(out: Float32Array, rate: number): Float32Array {
     const threshold = rate * TWO_POW_32;
     const keep = 1 / (1 - rate);
-    for (let i = 0; i < out.length; i++)
-      out[i] = this.nextUint32() < threshold ? 0 : keep;
+    // nextUint32() inlined with the state in locals: a GAN step draws about
+    // 700k mask values, and the property traffic made this loop 13 ms of it.
+    // The arithmetic is nextUint32()'s, so the stream is unchanged.
+    let [s0, s1, s2, s3] = [this.s0, this.s1, this.s2, this.s3];
+    for (let i = 0; i < out.length; i++) {
+      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = result < threshold ? 0 : keep;
+    }
+    [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
     return out;
   }
 

@@ -104,7 +104,11 @@ function denseParams(model: tfl.LayersModel): DenseParams[] {
 }
 
 /** Logits [B, classes] of the network; `masks` null means inference (no dropout). */
-function logits(params: DenseParams[], x: tf.Tensor2D, masks: tf.Tensor2D[] | null): tf.Tensor2D {
+function logits(
+  params: DenseParams[],
+  x: tf.Tensor2D,
+  masks: tf.Tensor2D[] | null,
+): tf.Tensor2D {
   let h = x;
   params.forEach(({ kernel, bias }, i) => {
     const hidden = i < params.length - 1;
@@ -158,10 +162,10 @@ export function evaluateClassifier(
         data.pixels.subarray(start * IMAGE_PIXELS, (start + size) * IMAGE_PIXELS),
         [size, IMAGE_PIXELS],
       );
-      const y = tf.tensor2d(oneHot(data.labels.subarray(start, start + size), numClasses), [
-        size,
-        numClasses,
-      ]);
+      const y = tf.tensor2d(
+        oneHot(data.labels.subarray(start, start + size), numClasses),
+        [size, numClasses],
+      );
       const z = logits(params, x, null);
       const batchLoss = tf.losses.softmaxCrossEntropy(y, z);
       return [batchLoss.dataSync()[0], tf.argMax(z, 1).dataSync()];
@@ -209,15 +213,23 @@ export function trainClassifier(
     for (let b = 0; b < batches; b++) {
       const start = b * config.batchSize;
       const size = Math.min(config.batchSize, train.count - start);
-      const batchLabels = Uint8Array.from(order.slice(start, start + size), (i) => train.labels[i]);
+      const batchLabels = Uint8Array.from(
+        order.slice(start, start + size),
+        (i) => train.labels[i],
+      );
       const masks = params.slice(0, -1).map(({ bias }) => {
         const units = bias.shape[0];
         return random.fillDropoutMask(new Float32Array(size * units), CLASSIFIER_DROPOUT);
       });
       const [nextLoss, nextCorrect] = tf.tidy(() => {
-        const x = tf.tensor2d(gatherImages(train.pixels, order, start, size), [size, IMAGE_PIXELS]);
+        const x = tf.tensor2d(gatherImages(train.pixels, order, start, size), [
+          size,
+          IMAGE_PIXELS,
+        ]);
         const y = tf.tensor2d(oneHot(batchLabels, numClasses), [size, numClasses]);
-        const maskTensors = masks.map((m, i) => tf.tensor2d(m, [size, params[i].bias.shape[0]]));
+        const maskTensors = masks.map((m, i) =>
+          tf.tensor2d(m, [size, params[i].bias.shape[0]]),
+        );
         let z: tf.Tensor2D | undefined;
         const loss = optimizer.minimize(
           () => {
@@ -227,7 +239,9 @@ export function trainClassifier(
           true,
           variables,
         ) as tf.Scalar;
-        const hits = tf.sum(tf.cast(tf.equal(tf.argMax(z as tf.Tensor2D, 1), tf.argMax(y, 1)), 'float32'));
+        const hits = tf.sum(
+          tf.cast(tf.equal(tf.argMax(z as tf.Tensor2D, 1), tf.argMax(y, 1)), 'float32'),
+        );
         (z as tf.Tensor).dispose();
         return [tf.add(lossSum, tf.mul(loss, size)), tf.add(correctSum, hits)];
       });
@@ -248,7 +262,9 @@ export function trainClassifier(
         3,
       );
     }
-    const evaluation = validation ? evaluateClassifier(model, validation, numClasses) : null;
+    const evaluation = validation
+      ? evaluateClassifier(model, validation, numClasses)
+      : null;
     const seconds = (performance.now() - started) / 1000;
     const metrics: ClassifierEpoch = {
       epoch,

@@ -1,4 +1,6 @@
 /** Every command of the `mnist-gan` binary, in the order --help lists them. */
 import type { Command } from '../options.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [trainCommand, sampleCommand];

@@ -7,7 +7,10 @@ import { IMAGE_PIXELS } from './mnist.js';
 export type PixelRange = 'unit' | 'symmetric';
 
 /** Converts uint8 pixels to float32 in the requested range. */
-export function toFloatPixels(images: Uint8Array, range: PixelRange = 'unit'): Float32Array {
+export function toFloatPixels(
+  images: Uint8Array,
+  range: PixelRange = 'unit',
+): Float32Array {
   const out = new Float32Array(images.length);
   if (range === 'unit') {
     for (let i = 0; i < images.length; i++) out[i] = images[i] / 255;

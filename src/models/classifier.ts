@@ -29,7 +29,9 @@ export function buildClassifier(random: Random, numClasses = 10): tfl.Sequential
     );
     model.add(tfl.layers.dropout({ rate: CLASSIFIER_DROPOUT, name: `dropout_${i + 1}` }));
   });
-  model.add(tfl.layers.dense({ units: numClasses, activation: 'softmax', name: 'output' }));
+  model.add(
+    tfl.layers.dense({ units: numClasses, activation: 'softmax', name: 'output' }),
+  );
   initializeWeights(model, random);
   return model;
 }

@@ -31,7 +31,11 @@ const denseExplicitTranspose = tf.customGrad(
 /**
  * Computes x [B, in] times kernel [in, out] plus bias [out], giving [B, out].
  */
-export function dense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor2D {
+export function dense(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+): tf.Tensor2D {
   if (tf.getBackend() === 'wasm') {
     return denseExplicitTranspose(x, kernel, bias) as tf.Tensor2D;
   }

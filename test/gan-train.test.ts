@@ -90,6 +90,8 @@ describe('GAN training runs', () => {
       'samples/epoch-0002.png',
       'samples/fixed-noise.idx',
       'checkpoints/epoch-0003/generator/model.json',
+      'generator/model.json',
+      'generator/weights.bin',
     ]) {
       assert.ok(fs.existsSync(path.join(reference, file)), `missing ${file}`);
     }
@@ -327,7 +329,8 @@ describe('GAN training runs', () => {
       ),
       0,
     );
-    assert.equal(fs.readFileSync(strip).readUInt32BE(20), 28 + 2 * 2);
+    // One row of digits enlarged twice, with 2 pixels of padding around.
+    assert.equal(fs.readFileSync(strip).readUInt32BE(20), 2 * 28 + 2 * 2);
 
     const missing = captureIo();
     assert.equal(await main(['sample', reference, '--epoch', '99'], missing.io), 2);

@@ -30,13 +30,16 @@ const GRID_PADDING = 2;
 /**
  * Writes `images` ([N * 784] ink intensities in [0, 1]) as a PNG grid of
  * `columns` digits per row, dark ink on white like the case study's figures.
+ * `scale` enlarges each pixel to scale x scale; the training grids keep 1 so
+ * that the review of several grids stays a sensible width.
  */
 export function writeSampleGrid(
   file: string,
   images: Float32Array,
   columns: number,
+  scale = 1,
 ): void {
-  writeDigitGrid(file, images, { columns, scale: 1, padding: GRID_PADDING });
+  writeDigitGrid(file, images, { columns, scale, padding: GRID_PADDING });
 }
 
 /** Writes the review: the panels' grids in a row, each captioned above. */

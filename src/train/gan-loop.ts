@@ -4,6 +4,15 @@
  * metrics line and a checkpoint after every epoch, a loss chart and the
  * results review kept up to date, resumption from the last checkpoint.
  *
+ * A run folder holds:
+ *   config.json            the resolved configuration
+ *   metrics.jsonl          one {@link EpochRecord} per epoch
+ *   samples/epoch-NNNN.png 10x10 grid from the fixed noise (fixed-noise.idx)
+ *   losses.svg, .png       losses and D outputs against epochs
+ *   review.png             chosen epochs' grids beside real digits (real.png)
+ *   checkpoints/           see checkpoint.ts; the newest few and sampled epochs
+ *   generator/             the newest generator in TF.js format
+ *
  * Library code: it prints nothing. The caller learns what happens through
  * {@link GanTrainHooks} and the returned {@link GanTrainResult}; failures a
  * user can act on (bad checkpoint, diverged loss) are {@link UserError}s.
@@ -25,6 +34,7 @@ import { toFloatPixels } from '../data/batches.js';
 import { IMAGE_PIXELS, loadDataset, type DigitSet } from '../data/mnist.js';
 import { readIdxFile, writeIdxFile } from '../data/idx.js';
 import { buildDiscriminator, buildGenerator, NOISE_DIM } from '../models/gan.js';
+import { saveModel } from '../models/io.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { Random } from '../util/random.js';
@@ -157,6 +167,8 @@ interface GanProgress {
 }
 
 const FIXED_NOISE_FILE = 'fixed-noise.idx';
+/** Folder of the newest generator in TF.js format (model.json + weights.bin). */
+export const LATEST_GENERATOR_DIR = 'generator';
 const REAL_DIGITS_FILE = 'real.png';
 /** Offset mixed into the seed of the figures' own random generator. */
 const FIGURE_SEED_OFFSET = 0x5f3759df;
@@ -202,73 +214,15 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
   const trainPixels = toFloatPixels(train.images, 'symmetric');
 
   // Start fresh or from the newest checkpoint.
-  const existing = listCheckpoints(checkpointsDir);
-  let trainer: GanTrainer;
-  let random: Random;
-  let history: EpochRecord[] = [];
-  let partial: EpochAccumulator | null = null;
-  let elapsedSeconds = 0;
-  let doneEpochs = 0;
-  let doneSteps = 0;
-  let resumedFrom: string | undefined;
-  let lastCheckpoint: string | undefined;
-  const configFile = path.join(runDir, 'config.json');
-  if (options.resume === true) {
-    const latest = existing.at(-1);
-    if (latest === undefined) {
-      throw new UserError(
-        'RESUME_NOTHING',
-        `resuming "${runDir}": no complete checkpoint in "${checkpointsDir}" (start a new run instead)`,
-      );
-    }
-    const saved = readSavedRunInfo(configFile);
-    const differences = configDifferences(saved, config);
-    if (saved.dataHash !== undefined && saved.dataHash !== dataHash) {
-      differences.push(`training images: saved hash ${saved.dataHash}, now ${dataHash}`);
-    }
-    if (differences.length > 0) {
-      throw new UserError(
-        'RESUME_CONFIG_MISMATCH',
-        `resuming "${runDir}": settings differ from the saved run: ${differences.join('; ')}`,
-      );
-    }
-    const loaded = await readCheckpoint<GanProgress>(latest.dir);
-    trainer = new GanTrainer(
-      loaded.generator,
-      loaded.discriminator,
-      trainerOptions(config),
-    );
-    await loaded.restoreOptimizers(trainer.dOptimizer, trainer.gOptimizer);
-    random = Random.fromState(loaded.state.random);
-    history = loaded.state.progress.history;
-    partial = loaded.state.progress.partial;
-    elapsedSeconds = loaded.state.progress.elapsedSeconds;
-    doneEpochs = loaded.state.epoch;
-    doneSteps = loaded.state.step;
-    resumedFrom = latest.dir;
-    lastCheckpoint = latest.dir;
-    // Lines written after this checkpoint belong to epochs that will be
-    // trained again; the checkpoint's own history is the truth.
-    writeFileAtomic(
-      path.join(runDir, 'metrics.jsonl'),
-      history.map((record) => JSON.stringify(record) + '\n').join(''),
-    );
-  } else {
-    if (existing.length > 0) {
-      throw new UserError(
-        'RUN_EXISTS',
-        `starting a run in "${runDir}": it already has checkpoints ` +
-          `(add --resume to continue it, or choose another --out)`,
-      );
-    }
-    random = new Random(config.seed);
-    trainer = new GanTrainer(
-      buildGenerator(random),
-      buildDiscriminator(random),
-      trainerOptions(config),
-    );
-    fs.rmSync(path.join(runDir, 'metrics.jsonl'), { force: true });
-  }
+  const opened =
+    options.resume === true
+      ? await resumeRun(runDir, config, dataHash)
+      : startRun(runDir, config);
+  const { trainer, random, resumedFrom } = opened;
+  let { history, partial, elapsedSeconds } = opened;
+  let doneEpochs = opened.epoch;
+  let doneSteps = opened.step;
+  let lastCheckpoint = resumedFrom;
 
   const info: GanRunInfo = {
     ...config,
@@ -382,6 +336,8 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
       doneEpochs = epoch;
       doneSteps = 0;
       lastCheckpoint = await saveCheckpoint(epoch, 0);
+      // The newest generator at a fixed place, for a browser page to load.
+      await saveModel(trainer.generator, path.join(runDir, LATEST_GENERATOR_DIR));
       fs.appendFileSync(
         path.join(runDir, 'metrics.jsonl'),
         JSON.stringify(record) + '\n',
@@ -405,6 +361,108 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
     trainer.generator.dispose();
     trainer.discriminator.dispose();
   }
+}
+
+/** Where a run starts: its networks, random stream and progress so far. */
+interface RunStart {
+  trainer: GanTrainer;
+  random: Random;
+  history: EpochRecord[];
+  partial: EpochAccumulator | null;
+  elapsedSeconds: number;
+  epoch: number;
+  step: number;
+  resumedFrom?: string;
+}
+
+/** A new run: fresh networks from the seed; refuses a folder with checkpoints. */
+function startRun(runDir: string, config: GanTrainConfig): RunStart {
+  if (listCheckpoints(path.join(runDir, CHECKPOINTS_DIR)).length > 0) {
+    throw new UserError(
+      'RUN_EXISTS',
+      `starting a run in "${runDir}": it already has checkpoints ` +
+        `(add --resume to continue it, or choose another --out)`,
+    );
+  }
+  // Leftovers of an attempt that never finished an epoch (perhaps with
+  // another seed) must not mix into this run.
+  for (const file of [
+    'metrics.jsonl',
+    `samples/${FIXED_NOISE_FILE}`,
+    `samples/${REAL_DIGITS_FILE}`,
+  ]) {
+    fs.rmSync(path.join(runDir, file), { force: true });
+  }
+  const random = new Random(config.seed);
+  const trainer = new GanTrainer(
+    buildGenerator(random),
+    buildDiscriminator(random),
+    trainerOptions(config),
+  );
+  return {
+    trainer,
+    random,
+    history: [],
+    partial: null,
+    elapsedSeconds: 0,
+    epoch: 0,
+    step: 0,
+  };
+}
+
+/**
+ * Reopens a run at its newest checkpoint after checking that the settings
+ * that matter (and the training images) are unchanged.
+ */
+async function resumeRun(
+  runDir: string,
+  config: GanTrainConfig,
+  dataHash: string,
+): Promise<RunStart> {
+  const checkpointsDir = path.join(runDir, CHECKPOINTS_DIR);
+  const latest = listCheckpoints(checkpointsDir).at(-1);
+  if (latest === undefined) {
+    throw new UserError(
+      'RESUME_NOTHING',
+      `resuming "${runDir}": no complete checkpoint in "${checkpointsDir}" (start a new run instead)`,
+    );
+  }
+  const saved = readSavedRunInfo(path.join(runDir, 'config.json'));
+  const differences = configDifferences(saved, config);
+  if (saved.dataHash !== undefined && saved.dataHash !== dataHash) {
+    differences.push(`training images: saved hash ${saved.dataHash}, now ${dataHash}`);
+  }
+  if (differences.length > 0) {
+    throw new UserError(
+      'RESUME_CONFIG_MISMATCH',
+      `resuming "${runDir}": settings differ from the saved run: ${differences.join('; ')}`,
+    );
+  }
+  const loaded = await readCheckpoint<GanProgress>(latest.dir);
+  const trainer = new GanTrainer(
+    loaded.generator,
+    loaded.discriminator,
+    trainerOptions(config),
+  );
+  await loaded.restoreOptimizers(trainer.dOptimizer, trainer.gOptimizer);
+  const { history, partial, elapsedSeconds } = loaded.state.progress;
+
+  // Lines written after this checkpoint belong to epochs that will be
+  // trained again; the checkpoint's own history is the truth.
+  writeFileAtomic(
+    path.join(runDir, 'metrics.jsonl'),
+    history.map((record) => JSON.stringify(record) + '\n').join(''),
+  );
+  return {
+    trainer,
+    random: Random.fromState(loaded.state.random),
+    history,
+    partial,
+    elapsedSeconds,
+    epoch: loaded.state.epoch,
+    step: loaded.state.step,
+    resumedFrom: latest.dir,
+  };
 }
 
 function trainerOptions(config: GanTrainConfig) {

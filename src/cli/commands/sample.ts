@@ -29,6 +29,8 @@ import {
 } from '../options.js';
 
 const FORMATS = ['idx', 'png'] as const;
+/** Pixel enlargement of the PNGs this command writes, for viewing. */
+const OUTPUT_SCALE = 2;
 
 async function run(
   values: OptionValues,
@@ -62,7 +64,12 @@ async function run(
       const file =
         optionalString(values, 'output') ??
         path.join(runDir, `interpolation-${tag}-seed-${seed}.png`);
-      writeSampleGrid(file, interpolateDigits(generator, steps, random), steps);
+      writeSampleGrid(
+        file,
+        interpolateDigits(generator, steps, random),
+        steps,
+        OUTPUT_SCALE,
+      );
       io.out(
         `wrote a ${steps}-step interpolation from epoch ${checkpoint.epoch} to "${file}"`,
       );
@@ -75,7 +82,7 @@ async function run(
     if (format === 'idx' || file.endsWith('.idx') || file.endsWith('-ubyte')) {
       writeIdxFile(file, toMnistIdx(images));
     } else {
-      writeSampleGrid(file, images, Math.min(count, 10));
+      writeSampleGrid(file, images, Math.min(count, 10), OUTPUT_SCALE);
     }
     io.out(`wrote ${count} digits from epoch ${checkpoint.epoch} to "${file}"`);
   } finally {

@@ -339,6 +339,27 @@ describe('GAN training runs', () => {
     ]);
   });
 
+  it('trainGan() resumed on another backend says so and trains nothing past --epochs', async () => {
+    await initBackend('cpu');
+    try {
+      const notes: string[] = [];
+      const result = await trainGan({
+        config: tinyGanConfig(dir),
+        runDir: path.join(dir, 'again'),
+        resume: true,
+        hooks: { onStart: (info) => notes.push(...info.notes) },
+      });
+      assert.equal(result.status, 'finished');
+      assert.equal(result.epoch, 3);
+      assert.deepEqual(notes, [
+        'the run trained on wasm before and continues on cpu; ' +
+          'results will differ in the last bits from a run on one backend',
+      ]);
+    } finally {
+      await initBackend('wasm');
+    }
+  });
+
   it('mnist-gan train --resume refuses a corrupt checkpoint in one line and changes nothing', async () => {
     const weights = path.join(
       reference,

@@ -120,6 +120,8 @@ export interface GanRunInfo extends GanTrainConfig {
   stepsPerEpoch: number;
   /** Checkpoint the run resumed from, if any. */
   resumedFrom?: string;
+  /** Differences a resumed run accepts but the user should know of. */
+  notes: string[];
   /** First epoch this invocation trains. */
   startEpoch: number;
 }
@@ -232,7 +234,16 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
     stepsPerEpoch: steps,
     startEpoch: doneEpochs + 1,
     ...(resumedFrom === undefined ? {} : { resumedFrom }),
+    notes: [],
   };
+  if (opened.savedBackend !== undefined && opened.savedBackend !== info.backendInUse) {
+    // Allowed (a run may move to a faster backend), but results will no
+    // longer match a run that stayed on one backend bit for bit.
+    info.notes.push(
+      `the run trained on ${opened.savedBackend} before and continues on ${info.backendInUse}; ` +
+        'results will differ in the last bits from a run on one backend',
+    );
+  }
   writeConfig(runDir, { ...info, dataHash });
   hooks.onStart?.(info);
 
@@ -373,6 +384,8 @@ interface RunStart {
   epoch: number;
   step: number;
   resumedFrom?: string;
+  /** Backend the saved run last trained on, when resuming. */
+  savedBackend?: string;
 }
 
 /** A new run: fresh networks from the seed; refuses a folder with checkpoints. */
@@ -462,6 +475,7 @@ async function resumeRun(
     epoch: loaded.state.epoch,
     step: loaded.state.step,
     resumedFrom: latest.dir,
+    ...(saved.backendInUse === undefined ? {} : { savedBackend: saved.backendInUse }),
   };
 }
 
@@ -530,6 +544,7 @@ async function generateDigits(
 
 interface SavedRunInfo extends GanTrainConfig {
   dataHash?: string;
+  backendInUse?: string;
 }
 
 function readSavedRunInfo(file: string): SavedRunInfo {

@@ -194,6 +194,7 @@ async function run(
         onStart: (info) => {
           io.out(`run folder: ${runDir}`);
           io.out(`config: ${JSON.stringify(info)}`);
+          for (const note of info.notes) io.err(`note: ${note}`);
         },
         ...(io.interactive && io.progress !== undefined
           ? { onStep: progressBar(io) }

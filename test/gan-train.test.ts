@@ -271,6 +271,32 @@ describe('GAN training runs', () => {
     );
   });
 
+  it('mnist-gan train prints the config once, a fixed line per epoch, a bar only on a terminal', async () => {
+    const { io, out, err } = captureIo();
+    const bars: string[] = [];
+    const terminal = {
+      ...io,
+      interactive: true,
+      progress: (text: string) => bars.push(text),
+    };
+    const runDir = path.join(dir, 'cli');
+    assert.equal(await main(cliArgs(runDir, 2), terminal), 0);
+    assert.deepEqual(err, ['backend: wasm (requested)']);
+    assert.equal(out.filter((line) => line.startsWith('config: ')).length, 1);
+    const epochLines = out.filter((line) => line.startsWith('epoch '));
+    assert.equal(epochLines.length, 2);
+    for (const line of epochLines) {
+      assert.match(
+        line,
+        /^epoch [12]\/2 {2}d_loss \d+\.\d{4} {2}g_loss \d+\.\d{4} {2}D\(x\) \d\.\d{3} {2}D\(G\(z\)\) \d\.\d{3} +\d+\.\d img\/s {2}\d+\.\d s$/,
+      );
+    }
+    assert.equal(bars.length, 4);
+    assert.ok(bars[0].startsWith('\repoch 1 ['), bars[0]);
+    // The bar is never written to stdout.
+    assert.ok(!out.some((line) => line.includes('[#')));
+  });
+
   it('mnist-gan train --resume refuses changed settings, naming each', async () => {
     const { io, err } = captureIo();
     const code = await main(

@@ -27,24 +27,55 @@ export interface SavedTensorSpec {
 export interface OptimizerState {
   /** The `getWeights()` entries, in order. */
   weights: SavedTensorSpec[];
-  /** Extra variables restored after `setWeights` (Adam's beta products). */
-  extras: SavedTensorSpec[];
+  /**
+   * Adam's beta products, restored after `setWeights`: a scalar variable
+   * (tf.train.adam) or a plain number (the project's fused Adam), by field
+   * name. JSON keeps a number exactly.
+   */
+  products: Record<string, number>;
 }
 
 /**
- * Fields of tf.train.adam holding beta1^t and beta2^t as variables. Another
- * optimizer without them is saved through `getWeights()` alone.
+ * Fields holding beta1^t and beta2^t, as tf.train.adam and the project's
+ * `createAdam` both name them. An optimizer without them is saved through
+ * `getWeights()` alone.
  */
-const EXACT_EXTRA_FIELDS = ['accBeta1', 'accBeta2'] as const;
+const PRODUCT_FIELDS = ['accBeta1', 'accBeta2'] as const;
 
-function extraVariables(optimizer: tf.Optimizer): Array<[string, tf.Variable]> {
-  const fields = optimizer as unknown as Record<string, unknown>;
-  const found: Array<[string, tf.Variable]> = [];
-  for (const name of EXACT_EXTRA_FIELDS) {
-    const value = fields[name];
-    if (value instanceof tf.Variable) found.push([name, value]);
+function fieldsOf(optimizer: tf.Optimizer): Record<string, unknown> {
+  return optimizer as unknown as Record<string, unknown>;
+}
+
+async function readProducts(optimizer: tf.Optimizer): Promise<Record<string, number>> {
+  const products: Record<string, number> = {};
+  for (const name of PRODUCT_FIELDS) {
+    const value = fieldsOf(optimizer)[name];
+    if (value instanceof tf.Variable) products[name] = (await value.data())[0];
+    else if (typeof value === 'number') products[name] = value;
   }
-  return found;
+  return products;
+}
+
+function writeProducts(
+  optimizer: tf.Optimizer,
+  products: Record<string, number>,
+  what: string,
+): void {
+  const fields = fieldsOf(optimizer);
+  for (const [name, saved] of Object.entries(products)) {
+    const current = fields[name];
+    if (current instanceof tf.Variable) {
+      const value = tf.scalar(saved, current.dtype);
+      current.assign(value);
+      value.dispose();
+    } else if (typeof current === 'number') {
+      fields[name] = saved;
+    } else {
+      throw new Error(
+        `${what}: the saved state has "${name}" but this optimizer has no such field`,
+      );
+    }
+  }
 }
 
 /**
@@ -58,7 +89,8 @@ export async function captureOptimizerState(
 ): Promise<{ state: OptimizerState; end: number }> {
   const named = await optimizer.getWeights();
   let end = offset;
-  const describe = async (name: string, tensor: tf.Tensor): Promise<SavedTensorSpec> => {
+  const weights: SavedTensorSpec[] = [];
+  for (const { name, tensor } of named) {
     if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32') {
       throw new Error(
         `saving optimizer state: expected float32 or int32 tensors, "${name}" is ${tensor.dtype}`,
@@ -67,22 +99,15 @@ export async function captureOptimizerState(
     const values = await tensor.data();
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     chunks.push(bytes.slice());
-    const spec = { name, dtype: tensor.dtype, shape: tensor.shape, offset: end };
+    weights.push({ name, dtype: tensor.dtype, shape: tensor.shape, offset: end });
     end += bytes.byteLength;
-    return spec;
-  };
-  const weights: SavedTensorSpec[] = [];
-  for (const { name, tensor } of named) weights.push(await describe(name, tensor));
-  const extras: SavedTensorSpec[] = [];
-  for (const [name, variable] of extraVariables(optimizer)) {
-    extras.push(await describe(name, variable));
   }
   // getWeights() builds a fresh tensor for the iteration count; the moments
   // are the optimizer's own variables and must stay alive.
   tf.dispose(
     named.filter(({ tensor }) => !(tensor instanceof tf.Variable)).map((n) => n.tensor),
   );
-  return { state: { weights, extras }, end };
+  return { state: { weights, products: await readProducts(optimizer) }, end };
 }
 
 function tensorAt(spec: SavedTensorSpec, bytes: Uint8Array, what: string): tf.Tensor {
@@ -119,16 +144,5 @@ export async function restoreOptimizerState(
   // setWeights turned the tensors into variables that share their storage,
   // so dropping these handles frees nothing the optimizer needs.
   tf.dispose(named.map((n) => n.tensor));
-  const variables = new Map(extraVariables(optimizer));
-  for (const spec of state.extras) {
-    const variable = variables.get(spec.name);
-    if (variable === undefined) {
-      throw new Error(
-        `${what}: the saved state has "${spec.name}" but this optimizer has no such variable`,
-      );
-    }
-    const value = tensorAt(spec, bytes, what);
-    variable.assign(value);
-    value.dispose();
-  }
+  writeProducts(optimizer, state.products ?? {}, what);
 }

@@ -187,7 +187,7 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
 }
 
 /** Writes a line chart (see {@link lineChartSpec}) as `<name>.svg/.png`. */
-export function writeLineChart(
+export async function writeLineChart(
   dir: string,
   name: string,
   spec: LineChartSpec,
@@ -277,7 +277,7 @@ export function barChartSpec(spec: BarChartSpec): TopLevelSpec {
 }
 
 /** Writes a bar chart (see {@link barChartSpec}) as `<name>.svg/.png`. */
-export function writeBarChart(
+export async function writeBarChart(
   dir: string,
   name: string,
   spec: BarChartSpec,
@@ -393,7 +393,7 @@ export function heatmapSpec(spec: HeatmapSpec): TopLevelSpec {
 }
 
 /** Writes a heatmap (see {@link heatmapSpec}) as `<name>.svg/.png`. */
-export function writeHeatmap(
+export async function writeHeatmap(
   dir: string,
   name: string,
   spec: HeatmapSpec,
@@ -506,7 +506,7 @@ export function histogramSpec(spec: HistogramSpec): TopLevelSpec {
 }
 
 /** Writes a histogram (see {@link histogramSpec}) as `<name>.svg/.png`. */
-export function writeHistogram(
+export async function writeHistogram(
   dir: string,
   name: string,
   spec: HistogramSpec,

@@ -206,3 +206,22 @@ test('explore does not offer --backend', async () => {
   assert.equal(code, 2);
   assert.match(io.errors[0], /Unknown option '--backend'/);
 });
+
+test(
+  'explore with --out naming a file exits 2 and leaves the file alone',
+  withTempDir(async (dir) => {
+    const data = path.join(dir, 'data');
+    writeSyntheticDataset(data, 20, 10);
+    const out = path.join(dir, 'taken');
+    fs.writeFileSync(out, 'keep me');
+    const io = captureIo();
+    const code = await main(['explore', '--data', data, '--out', out], io);
+    assert.equal(code, 2);
+    assert.equal(io.errors.length, 1);
+    assert.match(
+      io.errors[0],
+      /creating run folder ".*taken": .*\(choose another --out\)$/,
+    );
+    assert.equal(fs.readFileSync(out, 'utf8'), 'keep me');
+  }),
+);

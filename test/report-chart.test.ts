@@ -14,6 +14,8 @@ import {
 } from '../src/report/chart.js';
 import { decodePng } from '../src/report/png.js';
 import type { Raster } from '../src/report/raster.js';
+import { measureText } from '../src/report/svg-render.js';
+import { vegaTextWidth } from '../src/report/vega-text.js';
 
 function withTempDir(run: (dir: string) => Promise<void>) {
   return async () => {
@@ -201,5 +203,23 @@ test('writeHistogram() rejects counts that do not match the bins', async () => {
       series: [{ name: 'train', counts: [1, 2, 3] }],
     }),
     /series "train" has 3 counts for 2 bins/,
+  );
+});
+
+test('vegaTextWidth() agrees with resvg within two pixels and counts spaces', () => {
+  for (const text of ['Pixel intensity distribution', 'share of pixels (%)', 'D(G(z))']) {
+    const expected = measureText(text, { fontSize: 12 });
+    const width = vegaTextWidth({ fontSize: 12 }, text);
+    assert.ok(
+      Math.abs(width - expected) <= 2,
+      `"${text}": ${width} vs resvg ${expected}`,
+    );
+  }
+  const bold = vegaTextWidth({ fontSize: 15, fontWeight: 'bold' }, 'Class balance');
+  assert.ok(
+    Math.abs(bold - measureText('Class balance', { fontSize: 15, bold: true })) <= 2,
+  );
+  assert.ok(
+    vegaTextWidth({ fontSize: 10 }, 'a b') > vegaTextWidth({ fontSize: 10 }, 'ab') + 2,
   );
 });

@@ -15,6 +15,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { FONT_FAMILY, svgToPng } from './svg-render.js';
+import { useBundledFontMetrics } from './vega-text.js';
 
 /** Paths and pixel size of a written chart. */
 export interface ChartFiles {
@@ -50,9 +51,15 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
  * The shared font and style are merged under the spec's own `config`.
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
+  useBundledFontMetrics();
   const styled = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } };
-  const compiled = vegaLite.compile(styled as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+
+  // Library code never prints: vega and vega-lite would send their warnings
+  // (e.g. an empty log-scale domain) to the console, so they are muted here
+  // and real errors still arrive as exceptions.
+  const silent = vega.logger(vega.None);
+  const compiled = vegaLite.compile(styled as TopLevelSpec, { logger: silent }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: silent });
   try {
     return await view.toSVG();
   } finally {

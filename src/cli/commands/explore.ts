@@ -6,6 +6,7 @@
 import { loadDataset } from '../../data/mnist.js';
 import type { SplitStats } from '../../data/stats.js';
 import { writeDatasetReport } from '../../report/dataset-report.js';
+import { UserError } from '../../util/errors.js';
 import { defaultRunDir, ensureDir, writeConfig } from '../../util/run-dir.js';
 import {
   COMMON_OPTIONS,
@@ -76,7 +77,14 @@ export const exploreCommand: Command = {
 
     // Load before creating the run folder, so bad data leaves nothing behind.
     const dataset = loadDataset({ dataDir, trainLimit, testLimit });
-    ensureDir(out);
+    try {
+      ensureDir(out);
+    } catch (error) {
+      throw new UserError(
+        'OUT_UNWRITABLE',
+        `creating run folder "${out}": ${(error as Error).message} (choose another --out)`,
+      );
+    }
     writeConfig(out, {
       command: 'explore',
       data: dataset.source,

@@ -104,3 +104,18 @@ test('renderFigureRow() names the panel whose PNG file is missing', () => {
     /composing figure panel "epoch 5": cannot read "\/nonexistent\/samples.png"/,
   );
 });
+
+test('drawText() blends anti-aliased edges by coverage (text on its own colour vanishes)', () => {
+  const raster = createRaster(80, 24, 1, 100);
+  drawText(raster, [{ text: 'Wx 7', x: 40, y: 18, fontSize: 16, gray: 100 }]);
+  const off = raster.data.filter((v) => Math.abs(v - 100) > 1).length;
+  assert.equal(off, 0, `${off} pixels changed although text and page share a colour`);
+
+  const light = createRaster(80, 24, 1, 0);
+  drawText(light, [{ text: 'Wx 7', x: 40, y: 18, fontSize: 16, gray: 200 }]);
+  assert.equal(Math.max(...light.data), 200);
+  assert.ok(
+    light.data.some((v) => v > 0 && v < 200),
+    'edges are anti-aliased',
+  );
+});

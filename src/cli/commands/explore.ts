@@ -16,11 +16,12 @@ import {
   type Command,
 } from '../options.js';
 
+/** A share in [0, 1] as a percentage with two decimals. */
 function percent(share: number): string {
   return `${(100 * share).toFixed(2)}%`;
 }
 
-/** "60000 images, class share 9.04% (5) to 11.24% (1)" */
+/** E.g. "60000 images, class share 9.04% (class 5) to 11.24% (class 1)". */
 function describeSplit(stats: SplitStats): string {
   if (stats.count === 0) return '0 images';
   const shares = stats.classShares;
@@ -32,6 +33,7 @@ function describeSplit(stats: SplitStats): string {
   );
 }
 
+/** The `explore` command: dataset overview files and a printed summary. */
 export const exploreCommand: Command = {
   name: 'explore',
   summary: 'Look at the dataset: examples, class balance, pixel statistics',

@@ -6,7 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 
+import type { BackendName } from '../backend/select.js';
 import { UserError } from '../util/errors.js';
+
+/** The value of --backend, checked by `initBackend`. */
+export type BackendOption = BackendName;
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -31,7 +35,7 @@ export interface CommandIo {
   err: (line: string) => void;
   /** True when stderr is a terminal, so progress bars may be drawn. */
   interactive: boolean;
-  /** Raw text to stderr without a newline (progress bars); absent in tests. */
+  /** Redraws the progress line on stderr (no newline); only used when interactive. */
   progress?: (text: string) => void;
 }
 

@@ -1,7 +1,13 @@
 /** Every command of the `mnist-gan` binary, in the order --help lists them. */
 import type { Command } from '../options.js';
+import { classifyCommand } from './classify.js';
 import { exploreCommand } from './explore.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: Command[] = [exploreCommand, trainCommand, sampleCommand];
+export const COMMANDS: Command[] = [
+  exploreCommand,
+  classifyCommand,
+  trainCommand,
+  sampleCommand,
+];

@@ -17,6 +17,7 @@ import {
 } from '../../train/gan-config.js';
 import { trainGan, type EpochRecord } from '../../train/gan-loop.js';
 import { UserError } from '../../util/errors.js';
+import { createProgress } from '../progress.js';
 import { defaultRunDir } from '../../util/run-dir.js';
 import {
   choiceOption,
@@ -139,24 +140,6 @@ export function formatEpochLine(record: EpochRecord, epochs: number): string {
   );
 }
 
-function progressBar(io: CommandIo) {
-  return ({
-    epoch,
-    step,
-    stepsPerEpoch,
-  }: {
-    epoch: number;
-    step: number;
-    stepsPerEpoch: number;
-  }) => {
-    const width = 30;
-    const filled = Math.round((step / stepsPerEpoch) * width);
-    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-    const end = step === stepsPerEpoch ? '\r\x1b[K' : '';
-    io.progress?.(`\repoch ${epoch} [${bar}] ${step}/${stepsPerEpoch}${end}`);
-  };
-}
-
 async function run(
   values: OptionValues,
   _positionals: string[],
@@ -181,6 +164,7 @@ async function run(
   io.err(`backend: ${backend.name} (${backend.reason})`);
 
   // Ctrl-C asks the loop to stop after the current step and save.
+  const progress = createProgress(io);
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
@@ -196,10 +180,12 @@ async function run(
           io.out(`config: ${JSON.stringify(info)}`);
           for (const note of info.notes) io.err(`note: ${note}`);
         },
-        ...(io.interactive && io.progress !== undefined
-          ? { onStep: progressBar(io) }
-          : {}),
-        onEpoch: (record) => io.out(formatEpochLine(record, config.epochs)),
+        onStep: ({ epoch, step, stepsPerEpoch }) =>
+          progress.update(step, stepsPerEpoch, `epoch ${epoch}`),
+        onEpoch: (record) => {
+          progress.clear();
+          io.out(formatEpochLine(record, config.epochs));
+        },
       },
     });
     if (result.status === 'interrupted') {

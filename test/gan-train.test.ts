@@ -292,10 +292,10 @@ describe('GAN training runs', () => {
       );
     }
     // The last step of each epoch always draws; the bar is cleared before
-    // each epoch line.
+    // each epoch line and once more at the end.
     assert.ok(bars.includes(`epoch 1 [${'='.repeat(30)}] 2/2`), bars.join(' | '));
     assert.ok(bars.includes(`epoch 2 [${'='.repeat(30)}] 2/2`), bars.join(' | '));
-    assert.equal(bars.filter((bar) => bar === '').length, 2);
+    assert.equal(bars.filter((bar) => bar === '').length, 3);
     // The bar is never written to stdout.
     assert.ok(!out.some((line) => line.includes('[=')));
   });

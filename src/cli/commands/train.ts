@@ -205,6 +205,7 @@ async function run(
         `grids in "${path.join(runDir, 'samples')}", review "${path.join(runDir, 'review.png')}"`,
     );
   } finally {
+    progress.clear();
     process.removeListener('SIGINT', onSigint);
   }
 }

@@ -72,9 +72,9 @@ export interface EpochRecord {
   dFake: number;
   /** Real images trained on per second of step time. */
   imagesPerSecond: number;
-  /** Wall time of the epoch in seconds, checkpoint and figures excluded. */
+  /** Wall time of the epoch's steps in seconds; hooks, figures and checkpoint excluded. */
   seconds: number;
-  /** Wall time of the run so far in seconds, across resumptions. */
+  /** The same summed over the run so far, across resumptions. */
   elapsedSeconds: number;
   /** Fields added by {@link GanTrainHooks.onEpochEnd}, e.g. evaluation scores. */
   [extra: string]: number | string | boolean;

@@ -30,7 +30,10 @@ async function tryTensorflow(): Promise<string | undefined> {
       ? undefined
       : 'tfjs-node failed to initialise';
   } catch (error) {
-    return `@tensorflow/tfjs-node is not installed (${firstLine(error)})`;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      return '@tensorflow/tfjs-node is not installed';
+    }
+    return `@tensorflow/tfjs-node failed to load (${firstLine(error)})`;
   }
 }
 

@@ -2,5 +2,12 @@
 import type { Command } from '../options.js';
 import { classifyCommand } from './classify.js';
 import { exploreCommand } from './explore.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: Command[] = [exploreCommand, classifyCommand];
+export const COMMANDS: Command[] = [
+  exploreCommand,
+  classifyCommand,
+  trainCommand,
+  sampleCommand,
+];

@@ -11,10 +11,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setNativeIsa, nativeHasAvx2 } from '../src/backend/native.js';
 import { broadcastPlan } from '../src/backend/native-kernels/elementwise.js';
 import { reductionLayout } from '../src/backend/native-kernels/reduce.js';
+import { dense } from '../src/models/dense.js';
 import {
   compareWithCpu,
+  largestDifference,
   nativeSkipReason,
   randomValues,
+  useBackend,
   valuesWithSpecials,
 } from './helpers/native.js';
 
@@ -192,6 +195,41 @@ describe('native backend kernels', { skip }, () => {
       }
     }
     t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it("dense() on native gives the fused matMul's numbers and skips unneeded gradients", async () => {
+    await useBackend('native');
+    const x = tensor([13, 20], 51);
+    const kernel = tensor([20, 30], 52);
+    const bias = tensor([30], 53);
+    const weights = tensor([13, 30], 54);
+    const loss =
+      (layer: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(layer(a, b, c), weights));
+    const fused = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c });
+    const ours = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      dense(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor1D);
+    const expected = [
+      fused(x, kernel, bias),
+      ...tf.grads(loss(fused))([x, kernel, bias]),
+    ];
+    const actual = [ours(x, kernel, bias), ...tf.grads(loss(ours))([x, kernel, bias])];
+    actual.forEach((a, i) => {
+      assert.equal(
+        largestDifference(a.dataSync(), expected[i].dataSync()),
+        0,
+        `output ${i}`,
+      );
+    });
+    // Only the kernel's gradient asked for: one product, not two.
+    const profile = await tf.profile(() =>
+      tf.grad((b: tf.Tensor) => loss(ours)(x, b, bias))(kernel),
+    );
+    const products = profile.kernels.filter((k) => k.name === 'BatchMatMul').length;
+    assert.equal(products, 1);
+    tf.dispose([x, kernel, bias, weights, ...expected, ...actual]);
   });
 
   it('binary ops match cpu with broadcasting, NaN and infinity', async (t) => {

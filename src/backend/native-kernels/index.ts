@@ -11,12 +11,14 @@ import type { NativeAddon } from '../native-addon.js';
 import { forBackend } from './common.js';
 import type { NativeKernel } from './common.js';
 import { CONV_KERNELS } from './conv.js';
+import { DENSE_GRADIENT, DENSE_KERNELS } from './dense.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { MATMUL_KERNELS } from './matmul.js';
 import { OPTIMIZER_KERNELS } from './adam.js';
 import { REDUCE_KERNELS } from './reduce.js';
 
 export { FUSED_ADAM_KERNEL, FUSED_ADAM_SCALARS } from './adam.js';
+export { DENSE_KERNEL } from './dense.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: NativeKernel[] = [
@@ -25,6 +27,7 @@ export const NATIVE_KERNELS: NativeKernel[] = [
   ...REDUCE_KERNELS,
   ...CONV_KERNELS,
   ...OPTIMIZER_KERNELS,
+  ...DENSE_KERNELS,
 ];
 
 function unavailable(kernelName: string): KernelFunc {
@@ -57,6 +60,11 @@ export function registerNativeKernels(addon: NativeAddon, backendName: string): 
       setupFunc: cpu?.setupFunc,
       disposeFunc: cpu?.disposeFunc,
     });
+  }
+  // Gradients are registered by kernel name for every backend; this name
+  // is the project's own, so no other kernel is affected.
+  if (tf.getGradient(DENSE_GRADIENT.kernelName) === undefined) {
+    tf.registerGradient(DENSE_GRADIENT);
   }
   return NATIVE_KERNELS.map((kernel) => kernel.kernelName);
 }

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setNativeIsa, nativeHasAvx2 } from '../src/backend/native.js';
 import { broadcastPlan } from '../src/backend/native-kernels/elementwise.js';
 import { reductionLayout } from '../src/backend/native-kernels/reduce.js';
-import { dense } from '../src/models/dense.js';
+import { dense, denseLeakyRelu } from '../src/models/dense.js';
 import {
   compareWithCpu,
   largestDifference,
@@ -229,6 +229,39 @@ describe('native backend kernels', { skip }, () => {
     );
     const products = profile.kernels.filter((k) => k.name === 'BatchMatMul').length;
     assert.equal(products, 1);
+    tf.dispose([x, kernel, bias, weights, ...expected, ...actual]);
+  });
+
+  it("denseLeakyRelu() on native gives leakyRelu(fused matMul)'s numbers and gradients", async () => {
+    await useBackend('native');
+    // Specials in x give NaN, infinite and zero pre-activations.
+    const x = tensor([13, 20], 61, true);
+    const kernel = tensor([20, 30], 62);
+    const bias = tensor([30], 63);
+    const weights = tensor([13, 30], 64);
+    const loss =
+      (layer: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor) =>
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.sum(tf.mul(layer(a, b, c), weights));
+    const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.leakyRelu(
+        tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }),
+        0.2,
+      );
+    const ours = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      denseLeakyRelu(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor1D, 0.2);
+    const expected = [
+      reference(x, kernel, bias),
+      ...tf.grads(loss(reference))([x, kernel, bias]),
+    ];
+    const actual = [ours(x, kernel, bias), ...tf.grads(loss(ours))([x, kernel, bias])];
+    actual.forEach((a, i) => {
+      assert.equal(
+        largestDifference(a.dataSync(), expected[i].dataSync()),
+        0,
+        `output ${i}`,
+      );
+    });
     tf.dispose([x, kernel, bias, weights, ...expected, ...actual]);
   });
 

@@ -227,6 +227,21 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// leakyReluGrad(dy, y, alpha, out)
+Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<float> dy, y, out;
+  if (!typed(info, 0, napi_float32_array, 0, &dy, "leakyReluGrad dy") ||
+      !typed(info, 1, napi_float32_array, dy.length, &y, "leakyReluGrad y") ||
+      !typed(info, 3, napi_float32_array, dy.length, &out,
+             "leakyReluGrad out")) {
+    return env.Undefined();
+  }
+  mg::leaky_relu_grad(dy.data, y.data, static_cast<float>(number(info, 2)),
+                      out.data, dy.length);
+  return env.Undefined();
+}
+
 // transpose(x, out, params): params = [rank, shape[rank], perm[rank]];
 // x and out are Float32Array or Int32Array (moved as 4-byte items).
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
@@ -465,6 +480,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("select", Napi::Function::New(env, Select));
+  exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

@@ -256,6 +256,16 @@ void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
   }
 }
 
+void leaky_relu_grad(const float* dy, const float* y, float alpha, float* out,
+                     int64_t size) {
+  parallel_for(static_cast<std::size_t>(size), kParallelGrain,
+               [&](std::size_t begin, std::size_t end) {
+                 for (std::size_t i = begin; i < end; ++i) {
+                   out[i] = y[i] > 0.0f ? dy[i] : dy[i] * alpha;
+                 }
+               });
+}
+
 void select(const uint8_t* condition, const float* t, const float* e,
             float* out, int64_t size) {
   parallel_for(static_cast<std::size_t>(size), kParallelGrain,

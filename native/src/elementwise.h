@@ -73,6 +73,12 @@ void binary(BinaryOp op, const float* a, const float* b, void* out,
 void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
            float beta);
 
+// Gradient of LeakyReLU from its output: out[i] = y[i] > 0 ? dy[i] :
+// dy[i] * alpha, the numbers of TF.js's where(x > 0, dy, dy * alpha) (y > 0
+// exactly when x > 0, for alpha > 0).
+void leaky_relu_grad(const float* dy, const float* y, float alpha, float* out,
+                     int64_t size);
+
 // out[i] = condition[i] ? t[i] : e[i].
 void select(const uint8_t* condition, const float* t, const float* e,
             float* out, int64_t size);

@@ -41,6 +41,13 @@ export interface NativeAddon {
     alpha: number,
     beta: number,
   ): void;
+  /** out = y > 0 ? dy : dy * alpha (LeakyReLU's gradient from its output). */
+  leakyReluGrad(
+    dy: Float32Array,
+    y: Float32Array,
+    alpha: number,
+    out: Float32Array,
+  ): void;
   select(
     condition: Uint8Array,
     t: Float32Array,

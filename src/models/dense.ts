@@ -12,7 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-import { DENSE_KERNEL } from '../backend/native-kernels/dense.js';
+import {
+  DENSE_KERNEL,
+  DENSE_LEAKY_RELU_KERNEL,
+} from '../backend/native-kernels/dense.js';
 
 const denseExplicitTranspose = tf.customGrad(
   (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -48,4 +51,23 @@ export function dense(
     return tf.engine().runKernel(DENSE_KERNEL, { x, kernel, bias }) as tf.Tensor2D;
   }
   return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
+}
+
+/**
+ * Computes LeakyReLU(x [B, in] times kernel [in, out] plus bias [out]),
+ * giving [B, out]: one fused kernel on the native backend (same numbers),
+ * {@link dense} then tf.leakyRelu elsewhere.
+ */
+export function denseLeakyRelu(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  alpha: number,
+): tf.Tensor2D {
+  if (tf.getKernel(DENSE_LEAKY_RELU_KERNEL, tf.getBackend()) !== undefined) {
+    return tf
+      .engine()
+      .runKernel(DENSE_LEAKY_RELU_KERNEL, { x, kernel, bias }, { alpha }) as tf.Tensor2D;
+  }
+  return tf.leakyRelu(dense(x, kernel, bias), alpha);
 }

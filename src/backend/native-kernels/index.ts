@@ -11,14 +11,14 @@ import type { NativeAddon } from '../native-addon.js';
 import { forBackend } from './common.js';
 import type { NativeKernel } from './common.js';
 import { CONV_KERNELS } from './conv.js';
-import { DENSE_GRADIENT, DENSE_KERNELS } from './dense.js';
+import { DENSE_GRADIENT, DENSE_KERNELS, DENSE_LEAKY_RELU_GRADIENT } from './dense.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { MATMUL_KERNELS } from './matmul.js';
 import { OPTIMIZER_KERNELS } from './adam.js';
 import { REDUCE_KERNELS } from './reduce.js';
 
 export { FUSED_ADAM_KERNEL, FUSED_ADAM_SCALARS } from './adam.js';
-export { DENSE_KERNEL } from './dense.js';
+export { DENSE_KERNEL, DENSE_LEAKY_RELU_KERNEL } from './dense.js';
 
 /** Every kernel the addon implements. */
 export const NATIVE_KERNELS: NativeKernel[] = [
@@ -63,8 +63,8 @@ export function registerNativeKernels(addon: NativeAddon, backendName: string): 
   }
   // Gradients are registered by kernel name for every backend; this name
   // is the project's own, so no other kernel is affected.
-  if (tf.getGradient(DENSE_GRADIENT.kernelName) === undefined) {
-    tf.registerGradient(DENSE_GRADIENT);
+  for (const gradient of [DENSE_GRADIENT, DENSE_LEAKY_RELU_GRADIENT]) {
+    if (tf.getGradient(gradient.kernelName) === undefined) tf.registerGradient(gradient);
   }
   return NATIVE_KERNELS.map((kernel) => kernel.kernelName);
 }

@@ -1,4 +1,5 @@
 /** Every command of the `mnist-gan` binary, in the order --help lists them. */
 import type { Command } from '../options.js';
+import { trainEvaluatorCommand } from './train-evaluator.js';
 
-export const COMMANDS: Command[] = [];
+export const COMMANDS: Command[] = [trainEvaluatorCommand];

@@ -26,21 +26,30 @@ async function tryTensorflow(): Promise<string | undefined> {
     // installed; it is an optional, user-provided dependency.
     const name = '@tensorflow/tfjs-node';
     await import(name);
-    return (await tf.setBackend('tensorflow')) ? undefined : 'tfjs-node failed to initialise';
+    return (await tf.setBackend('tensorflow'))
+      ? undefined
+      : 'tfjs-node failed to initialise';
   } catch (error) {
-    return `@tensorflow/tfjs-node is not installed (${firstLine(error)})`;
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      return '@tensorflow/tfjs-node is not installed';
+    }
+    return `@tensorflow/tfjs-node failed to load (${firstLine(error)})`;
   }
 }
 
 async function tryNative(): Promise<string | undefined> {
   const result = await loadNativeBackend();
   if (!result.ok) return result.reason;
-  return (await tf.setBackend('native')) ? undefined : 'the native backend failed to initialise';
+  return (await tf.setBackend('native'))
+    ? undefined
+    : 'the native backend failed to initialise';
 }
 
 async function tryWasm(): Promise<string | undefined> {
   await import('@tensorflow/tfjs-backend-wasm');
-  return (await tf.setBackend('wasm')) ? undefined : 'the wasm backend failed to initialise';
+  return (await tf.setBackend('wasm'))
+    ? undefined
+    : 'the wasm backend failed to initialise';
 }
 
 async function tryCpu(): Promise<string | undefined> {
@@ -65,7 +74,10 @@ function firstLine(error: unknown): string {
   return text.split('\n')[0];
 }
 
-const ATTEMPTS: Record<Exclude<BackendName, 'auto'>, () => Promise<string | undefined>> = {
+const ATTEMPTS: Record<
+  Exclude<BackendName, 'auto'>,
+  () => Promise<string | undefined>
+> = {
   tensorflow: tryTensorflow,
   native: tryNative,
   wasm: tryWasm,
@@ -77,7 +89,9 @@ const ATTEMPTS: Record<Exclude<BackendName, 'auto'>, () => Promise<string | unde
  * {@link UserError}; `auto` walks tensorflow, native, wasm and reports why it
  * skipped each.
  */
-export async function initBackend(requested: BackendName = 'auto'): Promise<BackendChoice> {
+export async function initBackend(
+  requested: BackendName = 'auto',
+): Promise<BackendChoice> {
   if (!BACKEND_NAMES.includes(requested)) {
     throw new UserError(
       'BAD_BACKEND',
@@ -100,5 +114,8 @@ export async function initBackend(requested: BackendName = 'auto'): Promise<Back
     }
     skipped.push(`${name}: ${failure}`);
   }
-  throw new UserError('BACKEND_UNAVAILABLE', `no backend could start: ${skipped.join('; ')}`);
+  throw new UserError(
+    'BACKEND_UNAVAILABLE',
+    `no backend could start: ${skipped.join('; ')}`,
+  );
 }

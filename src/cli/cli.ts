@@ -30,7 +30,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (command === undefined) {
-    io.err(`mnist-gan: error: unknown command "${name}" (expected one of ${COMMANDS.map((c) => c.name).join(', ')})`);
+    io.err(
+      `mnist-gan: error: unknown command "${name}" (expected one of ${COMMANDS.map((c) => c.name).join(', ')})`,
+    );
     return 2;
   }
   try {

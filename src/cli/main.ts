@@ -7,6 +7,7 @@ const processIo: CommandIo = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
   interactive: Boolean(process.stderr.isTTY),
+  progress: (text) => process.stderr.write(`\r${text}\x1b[K`),
 };
 
 main(process.argv.slice(2), processIo).then(

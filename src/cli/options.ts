@@ -6,7 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 
+import type { BackendName } from '../backend/select.js';
 import { UserError } from '../util/errors.js';
+
+/** The value of --backend, checked by `initBackend`. */
+export type BackendOption = BackendName;
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -31,6 +35,8 @@ export interface CommandIo {
   err: (line: string) => void;
   /** True when stderr is a terminal, so progress bars may be drawn. */
   interactive: boolean;
+  /** Redraws the progress line on stderr (no newline); only used when interactive. */
+  progress?: (text: string) => void;
 }
 
 export interface Command {
@@ -53,14 +59,24 @@ export function parseOptions(
 ): { values: OptionValues; positionals: string[] } {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
   for (const [name, spec] of Object.entries(table)) {
-    config[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+    config[name] = spec.short
+      ? { type: spec.type, short: spec.short }
+      : { type: spec.type };
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: argv,
+      options: config,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     const message = (error as Error).message.split('\n')[0];
-    throw new UserError('BAD_FLAG', `${command}: ${message} (see "mnist-gan ${command} --help")`);
+    throw new UserError(
+      'BAD_FLAG',
+      `${command}: ${message} (see "mnist-gan ${command} --help")`,
+    );
   }
   const values: OptionValues = {};
   for (const [name, spec] of Object.entries(table)) {
@@ -85,7 +101,9 @@ export function formatHelp(command: Command): string {
       `--${name}` +
       (spec.type === 'string' ? ` ${spec.valueName ?? 'VALUE'}` : '');
     const suffix =
-      spec.default !== undefined && spec.default !== false ? ` (default: ${spec.default})` : '';
+      spec.default !== undefined && spec.default !== false
+        ? ` (default: ${spec.default})`
+        : '';
     return [flag, spec.description + suffix];
   });
   const width = Math.max(...rows.map(([flag]) => flag.length)) + 2;
@@ -144,7 +162,9 @@ export function optionalInt(
   name: string,
   range: { min?: number; max?: number } = {},
 ): number | undefined {
-  return optionalString(values, name) === undefined ? undefined : intOption(values, name, range);
+  return optionalString(values, name) === undefined
+    ? undefined
+    : intOption(values, name, range);
 }
 
 /** Reads an option that must be one of `choices`. */
@@ -179,10 +199,16 @@ export function intListOption(values: OptionValues, name: string): number[] {
 
 function checkRange(name: string, value: number, range: { min?: number; max?: number }) {
   if (range.min !== undefined && value < range.min) {
-    throw new UserError('BAD_FLAG', `--${name}: expected at least ${range.min}, got ${value}`);
+    throw new UserError(
+      'BAD_FLAG',
+      `--${name}: expected at least ${range.min}, got ${value}`,
+    );
   }
   if (range.max !== undefined && value > range.max) {
-    throw new UserError('BAD_FLAG', `--${name}: expected at most ${range.max}, got ${value}`);
+    throw new UserError(
+      'BAD_FLAG',
+      `--${name}: expected at most ${range.max}, got ${value}`,
+    );
   }
 }
 

@@ -37,7 +37,8 @@ const BYTES_PER_VALUE: Record<IdxDtype, number> = {
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-type IdxValues = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+type IdxValues =
+  Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 /** A decoded IDX file: its element type, shape and values (row-major). */
 export interface IdxArray {
@@ -115,12 +116,19 @@ export function decodeIdx(bytes: Uint8Array, name: string): IdxArray {
   return { dtype, shape, data: readValues(raw, headerBytes, count, dtype) };
 }
 
-function readValues(raw: Buffer, offset: number, count: number, dtype: IdxDtype): IdxValues {
+function readValues(
+  raw: Buffer,
+  offset: number,
+  count: number,
+  dtype: IdxDtype,
+): IdxValues {
   switch (dtype) {
     case 'uint8':
       return new Uint8Array(raw.subarray(offset, offset + count));
     case 'int8':
-      return new Int8Array(raw.buffer.slice(raw.byteOffset + offset, raw.byteOffset + offset + count));
+      return new Int8Array(
+        raw.buffer.slice(raw.byteOffset + offset, raw.byteOffset + offset + count),
+      );
     default: {
       const view = new DataView(raw.buffer, raw.byteOffset + offset);
       const step = BYTES_PER_VALUE[dtype];
@@ -153,7 +161,9 @@ export function encodeIdx(array: IdxArray): Uint8Array {
   const { dtype, shape, data } = array;
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) {
-    throw new Error(`encodeIdx: shape [${shape.join(', ')}] holds ${count} values but data has ${data.length}`);
+    throw new Error(
+      `encodeIdx: shape [${shape.join(', ')}] holds ${count} values but data has ${data.length}`,
+    );
   }
   if (shape.length === 0 || shape.length > 255) {
     throw new Error(`encodeIdx: rank must be 1 to 255, got ${shape.length}`);
@@ -202,7 +212,10 @@ export function readIdxFile(file: string): IdxArray {
     if (code === 'ENOENT') {
       throw new UserError('IDX_MISSING', `reading "${file}": file not found`);
     }
-    throw new UserError('IDX_UNREADABLE', `reading "${file}": ${(error as Error).message}`);
+    throw new UserError(
+      'IDX_UNREADABLE',
+      `reading "${file}": ${(error as Error).message}`,
+    );
   }
   return decodeIdx(bytes, path.basename(file));
 }

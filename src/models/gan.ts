@@ -64,7 +64,9 @@ export function buildDiscriminator(random: Random): tfl.Sequential {
       }),
     );
     model.add(tfl.layers.leakyReLU({ alpha: LEAKY_ALPHA, name: `d_leaky_${i + 1}` }));
-    model.add(tfl.layers.dropout({ rate: DISCRIMINATOR_DROPOUT, name: `d_dropout_${i + 1}` }));
+    model.add(
+      tfl.layers.dropout({ rate: DISCRIMINATOR_DROPOUT, name: `d_dropout_${i + 1}` }),
+    );
   });
   model.add(tfl.layers.dense({ units: 1, activation: 'sigmoid', name: 'd_out' }));
   initializeWeights(model, random, (name) =>

@@ -73,13 +73,17 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     for (const shard of group.paths) {
       const file = path.join(dir, shard);
       if (!fs.existsSync(file)) {
-        throw new UserError('MODEL_UNREADABLE', `loading model "${jsonFile}": missing weights file "${file}"`);
+        throw new UserError(
+          'MODEL_UNREADABLE',
+          `loading model "${jsonFile}": missing weights file "${file}"`,
+        );
       }
       shards.push(fs.readFileSync(file));
     }
   }
   const expected = specs.reduce(
-    (total, spec) => total + spec.shape.reduce((a, b) => a * b, 1) * bytesPerElement(spec.dtype),
+    (total, spec) =>
+      total + spec.shape.reduce((a, b) => a * b, 1) * bytesPerElement(spec.dtype),
     0,
   );
   const actual = shards.reduce((total, shard) => total + shard.byteLength, 0);

@@ -22,6 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
+import { dense } from '../models/dense.js';
 import { LEAKY_ALPHA, NOISE_DIM } from '../models/gan.js';
 import type { Random } from '../util/random.js';
 
@@ -76,7 +77,7 @@ export function generate(params: DenseParams[], z: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     let h: tf.Tensor2D = z;
     params.forEach(({ kernel, bias }, i) => {
-      const linear = tf.fused.matMul({ a: h, b: kernel as tf.Tensor2D, bias }) as tf.Tensor2D;
+      const linear = dense(h, kernel as tf.Tensor2D, bias as tf.Tensor1D);
       h = i < params.length - 1 ? tf.leakyRelu(linear, LEAKY_ALPHA) : tf.tanh(linear);
     });
     return h;
@@ -87,11 +88,18 @@ export function generate(params: DenseParams[], z: tf.Tensor2D): tf.Tensor2D {
  * Runs the discriminator in training mode: x [N, 784] -> logits [N, 1].
  * `masks[i]` is the inverted-dropout mask after hidden layer i.
  */
-function discriminate(params: DenseParams[], x: tf.Tensor2D, masks: tf.Tensor2D[]): tf.Tensor2D {
+function discriminate(
+  params: DenseParams[],
+  x: tf.Tensor2D,
+  masks: tf.Tensor2D[],
+): tf.Tensor2D {
   let h = x;
   params.forEach(({ kernel, bias }, i) => {
-    const linear = tf.fused.matMul({ a: h, b: kernel as tf.Tensor2D, bias }) as tf.Tensor2D;
-    h = i < params.length - 1 ? tf.mul(tf.leakyRelu(linear, LEAKY_ALPHA), masks[i]) : linear;
+    const linear = dense(h, kernel as tf.Tensor2D, bias as tf.Tensor1D);
+    h =
+      i < params.length - 1
+        ? tf.mul(tf.leakyRelu(linear, LEAKY_ALPHA), masks[i])
+        : linear;
   });
   return h;
 }
@@ -120,13 +128,26 @@ export class GanTrainer {
     this.gParams = denseParams(generator);
     this.dParams = denseParams(discriminator);
     // beta2 and epsilon are Keras' defaults (0.999, 1e-7).
-    this.dOptimizer = tf.train.adam(this.options.learningRate, this.options.beta1, 0.999, 1e-7);
-    this.gOptimizer = tf.train.adam(this.options.learningRate, this.options.beta1, 0.999, 1e-7);
+    this.dOptimizer = tf.train.adam(
+      this.options.learningRate,
+      this.options.beta1,
+      0.999,
+      1e-7,
+    );
+    this.gOptimizer = tf.train.adam(
+      this.options.learningRate,
+      this.options.beta1,
+      0.999,
+      1e-7,
+    );
   }
 
   /** Draws a [rows, 100] noise matrix from `random`. */
   noise(rows: number, random: Random): tf.Tensor2D {
-    return tf.tensor2d(random.fillNormal(new Float32Array(rows * NOISE_DIM)), [rows, NOISE_DIM]);
+    return tf.tensor2d(random.fillNormal(new Float32Array(rows * NOISE_DIM)), [
+      rows,
+      NOISE_DIM,
+    ]);
   }
 
   /** Generates images [rows, 784] in [-1, 1] from noise `z` [rows, 100]. */
@@ -157,7 +178,10 @@ export class GanTrainer {
       // 1-2. Discriminator on real and generated images in one batch.
       const fake = this.generate(this.noise(batch, random));
       const x = tf.concat([real, fake], 0);
-      const dTargets = tf.concat([tf.fill([batch, 1], realLabel), tf.zeros([batch, 1])], 0);
+      const dTargets = tf.concat(
+        [tf.fill([batch, 1], realLabel), tf.zeros([batch, 1])],
+        0,
+      );
       const dMasks = this.dropoutMasks(2 * batch, random);
       let dLogits: tf.Tensor2D | undefined;
       const dLoss = this.dOptimizer.minimize(

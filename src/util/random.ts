@@ -41,8 +41,14 @@ export class Random {
 
   /** A generator continuing exactly from `state`. */
   static fromState(state: RandomState): Random {
-    if (!Array.isArray(state) || state.length !== 4 || state.some((w) => !Number.isInteger(w))) {
-      throw new Error(`Random.fromState: expected four 32-bit words, got ${JSON.stringify(state)}`);
+    if (
+      !Array.isArray(state) ||
+      state.length !== 4 ||
+      state.some((w) => !Number.isInteger(w))
+    ) {
+      throw new Error(
+        `Random.fromState: expected four 32-bit words, got ${JSON.stringify(state)}`,
+      );
     }
     const random = new Random(0);
     [random.s0, random.s1, random.s2, random.s3] = state.map((w) => w >>> 0);
@@ -103,7 +109,8 @@ export class Random {
   fillDropoutMask(out: Float32Array, rate: number): Float32Array {
     const threshold = rate * TWO_POW_32;
     const keep = 1 / (1 - rate);
-    for (let i = 0; i < out.length; i++) out[i] = this.nextUint32() < threshold ? 0 : keep;
+    for (let i = 0; i < out.length; i++)
+      out[i] = this.nextUint32() < threshold ? 0 : keep;
     return out;
   }
 

@@ -1,6 +1,13 @@
 /** Every command of the `mnist-gan` binary, in the order --help lists them. */
 import type { Command } from '../options.js';
+import { classifyCommand } from './classify.js';
 import { evaluateCommand } from './evaluate.js';
+import { exploreCommand } from './explore.js';
 import { trainEvaluatorCommand } from './train-evaluator.js';
 
-export const COMMANDS: Command[] = [trainEvaluatorCommand, evaluateCommand];
+export const COMMANDS: Command[] = [
+  exploreCommand,
+  classifyCommand,
+  trainEvaluatorCommand,
+  evaluateCommand,
+];

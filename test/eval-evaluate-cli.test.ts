@@ -6,6 +6,10 @@ import * as path from 'node:path';
 
 import { main } from '../src/cli/cli.js';
 import { writeIdxFile } from '../src/data/idx.js';
+import { SPLIT_FILES, loadDataset, type DigitSet } from '../src/data/mnist.js';
+import { buildGenerator } from '../src/models/gan.js';
+import { saveModel } from '../src/models/io.js';
+import { Random } from '../src/util/random.js';
 
 function capture() {
   const out: string[] = [];
@@ -86,4 +90,79 @@ test('evaluate exits 2 with one line on bad flags', async () => {
     /--threshold: expected a number/,
   );
   await expectUserError(['evaluate', '--calibrate', file], /--calibrate takes no path/);
+});
+
+/** A small MNIST-like dataset folder, so the reference is quick to build. */
+function smallDataset(): string {
+  const data = path.join(dir, 'small-mnist');
+  const mnist = loadDataset({ trainLimit: 600, testLimit: 300 });
+  const images = (set: DigitSet) => ({
+    dtype: 'uint8' as const,
+    shape: [set.count, 28, 28],
+    data: set.images,
+  });
+  const labels = (set: DigitSet) => ({
+    dtype: 'uint8' as const,
+    shape: [set.count],
+    data: set.labels,
+  });
+  writeIdxFile(path.join(data, SPLIT_FILES.trainImages), images(mnist.train));
+  writeIdxFile(path.join(data, SPLIT_FILES.trainLabels), labels(mnist.train));
+  writeIdxFile(path.join(data, SPLIT_FILES.testImages), images(mnist.test));
+  writeIdxFile(path.join(data, SPLIT_FILES.testLabels), labels(mnist.test));
+  return data;
+}
+
+test('evaluate scores an IDX file of digits and writes quality.json', async () => {
+  const data = smallDataset();
+  const file = path.join(dir, 'digits.idx');
+  const mnist = loadDataset({ trainLimit: 1, testLimit: 300 });
+  writeIdxFile(file, { dtype: 'uint8', shape: [300, 28, 28], data: mnist.test.images });
+  const out = path.join(dir, 'idx-out');
+  const { out: lines, io } = capture();
+  const argv = ['evaluate', file, '--data', data, '--out', out, '--backend', 'wasm'];
+  const code = await main(
+    [...argv, '--train-subset', '500', '--nearest-samples', '100'],
+    io,
+  );
+  assert.equal(code, 0);
+  const saved = JSON.parse(fs.readFileSync(path.join(out, 'quality.json'), 'utf8'));
+  // The digits are the reference set itself.
+  assert.ok(saved.report.fid < 1e-6, `FID ${saved.report.fid}`);
+  assert.equal(saved.report.count, 300);
+  assert.match(lines[0], /^set\s+FID\s+IS/);
+  assert.match(lines[2], /^digits\.idx\s+0\.00/);
+});
+
+test('evaluate scores every saved epoch of a run and draws the chart', async () => {
+  const data = smallDataset();
+  const run = path.join(dir, 'run');
+  for (const epoch of [1, 2]) {
+    const checkpoint = path.join(run, 'checkpoints', `epoch-000${epoch}`);
+    const generator = buildGenerator(new Random(epoch));
+    await saveModel(generator, path.join(checkpoint, 'generator'));
+    generator.dispose();
+    fs.writeFileSync(path.join(checkpoint, 'manifest.json'), '{}');
+  }
+  // An unfinished checkpoint (no manifest) is not evaluated.
+  fs.mkdirSync(path.join(run, 'checkpoints', 'epoch-0003', 'generator'), {
+    recursive: true,
+  });
+  const { out: lines, io } = capture();
+  const argv = ['evaluate', run, '--data', data, '--samples', '200', '--backend', 'wasm'];
+  const code = await main(
+    [...argv, '--train-subset', '500', '--nearest-samples', '50'],
+    io,
+  );
+  assert.equal(code, 0, lines.join('\n'));
+  const saved = JSON.parse(fs.readFileSync(path.join(run, 'quality.json'), 'utf8'));
+  assert.deepEqual(
+    saved.epochs.map((e: { epoch: number }) => e.epoch),
+    [1, 2],
+  );
+  assert.ok(fs.statSync(path.join(run, 'quality.png')).size > 1000);
+  await expectUserError(
+    ['evaluate', run, '--epochs', '2,5', '--data', data],
+    /no checkpoint for epoch 5/,
+  );
 });

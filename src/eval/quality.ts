@@ -211,3 +211,31 @@ export function evaluateImages(
     },
   };
 }
+
+/** The headline numbers of a report as one flat record, e.g. for metrics.jsonl. */
+export interface QualitySummary {
+  fid: number;
+  inceptionScore: number;
+  inceptionScoreStd: number;
+  classEntropyBits: number;
+  maxClassShare: number;
+  minClassShare: number;
+  confidentShare: number;
+  nearestTrainMedian: number;
+  nearestTrainRatio: number;
+}
+
+/** Flattens `report` to its {@link QualitySummary}. */
+export function qualitySummary(report: QualityReport): QualitySummary {
+  return {
+    fid: report.fid,
+    inceptionScore: report.inceptionScore.mean,
+    inceptionScoreStd: report.inceptionScore.std,
+    classEntropyBits: report.coverage.entropyBits,
+    maxClassShare: report.coverage.maxShare,
+    minClassShare: report.coverage.minShare,
+    confidentShare: report.confidentShare,
+    nearestTrainMedian: report.memorisation.sampleMedian,
+    nearestTrainRatio: report.memorisation.ratio,
+  };
+}

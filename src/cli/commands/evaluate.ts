@@ -22,7 +22,9 @@ import {
   evaluateImages,
   prepareQuality,
   type QualityOptions,
+  type QualityReport,
 } from '../../eval/quality.js';
+import { writeQualityChart } from '../../eval/quality-chart.js';
 import { markdownTable, tableHeader, tableLine } from '../../eval/quality-table.js';
 import { listGeneratorCheckpoints } from '../../eval/run-checkpoints.js';
 import { loadModel } from '../../models/io.js';
@@ -160,7 +162,7 @@ async function evaluateRun(
   const { backend, context } = await setUp(values, settings, io);
   ensureDir(out);
   const target = path.join(out, 'quality.json');
-  const epochs: { epoch: number; checkpoint: string; report: unknown }[] = [];
+  const epochs: { epoch: number; checkpoint: string; report: QualityReport }[] = [];
   for (const line of tableHeader('epoch', 6)) io.out(line);
   for (const checkpoint of chosen) {
     const generator = await loadModel(checkpoint.generatorDir);
@@ -184,7 +186,12 @@ async function evaluateRun(
       epochs,
     });
   }
-  io.out(`wrote ${target}`);
+  if (epochs.length >= 1) {
+    const chart = await writeQualityChart(out, 'quality', epochs);
+    io.out(`wrote ${target} and ${chart.png}`);
+  } else {
+    io.out(`wrote ${target}`);
+  }
 }
 
 async function calibrate(

@@ -24,6 +24,7 @@ import {
   optionalString,
   type Command,
 } from '../options.js';
+import { createProgress } from '../progress.js';
 
 const defaults = TRAIN_EVALUATOR_DEFAULTS;
 
@@ -95,12 +96,15 @@ export const trainEvaluatorCommand: Command = {
       modelDir,
     });
 
+    const progress = createProgress(io);
     const { model, epochs: history } = await trainEvaluator(dataset, {
       epochs,
       batchSize,
       learningRate,
       seed,
+      onProgress: (done, total) => progress.update(done, total, 'training'),
       onEpoch: (record) => {
+        progress.clear();
         appendMetric(out, record);
         io.out(
           `epoch ${record.epoch}/${epochs}  loss ${record.loss.toFixed(4)}  ` +

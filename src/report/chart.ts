@@ -15,6 +15,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { FONT_FAMILY, svgToPng } from './svg-render.js';
+import { useBundledFontMetrics } from './vega-text.js';
 
 /** Paths and pixel size of a written chart. */
 export interface ChartFiles {
@@ -50,9 +51,15 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
  * The shared font and style are merged under the spec's own `config`.
  */
 export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
+  useBundledFontMetrics();
   const styled = { ...spec, config: { ...CHART_CONFIG, ...(spec.config ?? {}) } };
-  const compiled = vegaLite.compile(styled as TopLevelSpec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+
+  // Library code never prints: vega and vega-lite would send their warnings
+  // (e.g. an empty log-scale domain) to the console, so they are muted here
+  // and real errors still arrive as exceptions.
+  const silent = vega.logger(vega.None);
+  const compiled = vegaLite.compile(styled as TopLevelSpec, { logger: silent }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger: silent });
   try {
     return await view.toSVG();
   } finally {
@@ -187,7 +194,7 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
 }
 
 /** Writes a line chart (see {@link lineChartSpec}) as `<name>.svg/.png`. */
-export function writeLineChart(
+export async function writeLineChart(
   dir: string,
   name: string,
   spec: LineChartSpec,
@@ -277,7 +284,7 @@ export function barChartSpec(spec: BarChartSpec): TopLevelSpec {
 }
 
 /** Writes a bar chart (see {@link barChartSpec}) as `<name>.svg/.png`. */
-export function writeBarChart(
+export async function writeBarChart(
   dir: string,
   name: string,
   spec: BarChartSpec,
@@ -393,7 +400,7 @@ export function heatmapSpec(spec: HeatmapSpec): TopLevelSpec {
 }
 
 /** Writes a heatmap (see {@link heatmapSpec}) as `<name>.svg/.png`. */
-export function writeHeatmap(
+export async function writeHeatmap(
   dir: string,
   name: string,
   spec: HeatmapSpec,
@@ -506,7 +513,7 @@ export function histogramSpec(spec: HistogramSpec): TopLevelSpec {
 }
 
 /** Writes a histogram (see {@link histogramSpec}) as `<name>.svg/.png`. */
-export function writeHistogram(
+export async function writeHistogram(
   dir: string,
   name: string,
   spec: HistogramSpec,

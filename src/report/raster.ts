@@ -1,5 +1,5 @@
 /**
- * A plain in-memory image: the common currency of the report helpers. Grids,
+ * A plain in-memory image: the common currency of the report code. Grids,
  * figures and text overlays are drawn into a raster, which `png.ts` encodes.
  *
  * Layout: `data[(y * width + x) * channels + c]`, rows top to bottom, 8 bits

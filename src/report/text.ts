@@ -28,7 +28,7 @@ export interface TextItem extends TextStyle {
  * drawText(page, [{ text: 'epoch 1', x: 50, y: 14, fontSize: 12 }]);
  * ```
  */
-export function drawText(raster: Raster, items: TextItem[]): void {
+export function drawText(raster: Raster, items: readonly TextItem[]): void {
   const visible = items.filter((item) => item.text.trim() !== '');
   if (visible.length === 0) return;
 

@@ -155,7 +155,7 @@ export async function runClassifierStudy(
   });
   files.push(chart.svg, chart.png);
   const heatmap = await writeHeatmap(out, 'confusion-matrix', {
-    title: `Confusion matrix on ${test.count} test digits`,
+    title: `Confusion matrix on ${test.count.toLocaleString('en-US')} test digits`,
     values: confusion,
     yTitle: 'true digit',
     xTitle: 'predicted digit',

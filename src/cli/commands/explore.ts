@@ -6,6 +6,7 @@
 import { loadDataset } from '../../data/mnist.js';
 import type { SplitStats } from '../../data/stats.js';
 import { writeDatasetReport } from '../../report/dataset-report.js';
+import { UserError } from '../../util/errors.js';
 import { defaultRunDir, ensureDir, writeConfig } from '../../util/run-dir.js';
 import {
   COMMON_OPTIONS,
@@ -15,11 +16,12 @@ import {
   type Command,
 } from '../options.js';
 
+/** A share in [0, 1] as a percentage with two decimals. */
 function percent(share: number): string {
   return `${(100 * share).toFixed(2)}%`;
 }
 
-/** "60000 images, class share 9.04% (5) to 11.24% (1)" */
+/** E.g. "60000 images, class share 9.04% (class 5) to 11.24% (class 1)". */
 function describeSplit(stats: SplitStats): string {
   if (stats.count === 0) return '0 images';
   const shares = stats.classShares;
@@ -31,6 +33,7 @@ function describeSplit(stats: SplitStats): string {
   );
 }
 
+/** The `explore` command: dataset overview files and a printed summary. */
 export const exploreCommand: Command = {
   name: 'explore',
   summary: 'Look at the dataset: examples, class balance, pixel statistics',
@@ -76,7 +79,14 @@ export const exploreCommand: Command = {
 
     // Load before creating the run folder, so bad data leaves nothing behind.
     const dataset = loadDataset({ dataDir, trainLimit, testLimit });
-    ensureDir(out);
+    try {
+      ensureDir(out);
+    } catch (error) {
+      throw new UserError(
+        'OUT_UNWRITABLE',
+        `creating run folder "${out}": ${(error as Error).message} (choose another --out)`,
+      );
+    }
     writeConfig(out, {
       command: 'explore',
       data: dataset.source,

@@ -34,15 +34,23 @@ export function nearestDistances(
   if (refCount === 0)
     throw new Error('nearestDistances: expected at least one reference image');
   const out = new Float32Array(count);
-  const refs = tf.tensor2d(references, [refCount, IMAGE_PIXELS]);
-  const refNorms = tf.tidy(() => tf.reshape(tf.sum(tf.square(refs), 1), [1, refCount]));
+  // The references are transposed once to [784, M]: the wasm backend's
+  // matMul with transposeB took 2.4 s for one 256 x 10000 block, against
+  // 0.2 s for the same product with B already transposed.
+  const { refsT, refNorms } = tf.tidy(() => {
+    const refs = tf.tensor2d(references, [refCount, IMAGE_PIXELS]);
+    return {
+      refsT: tf.transpose(refs),
+      refNorms: tf.reshape(tf.sum(tf.square(refs), 1), [1, refCount]),
+    };
+  });
   for (let start = 0; start < count; start += QUERY_BLOCK) {
     const rows = Math.min(QUERY_BLOCK, count - start);
     const block = queries.subarray(start * IMAGE_PIXELS, (start + rows) * IMAGE_PIXELS);
     const nearest = tf.tidy(() => {
       const q = tf.tensor2d(block, [rows, IMAGE_PIXELS]);
       const qNorms = tf.sum(tf.square(q), 1, true);
-      const products = tf.matMul(q, refs, false, true);
+      const products = tf.matMul(q, refsT);
       const squared = tf.sub(tf.add(qNorms, refNorms), tf.mul(products, 2));
       // Rounding can make an exact match's squared distance slightly negative.
       return tf.sqrt(tf.relu(tf.min(squared, 1)));
@@ -50,7 +58,7 @@ export function nearestDistances(
     out.set(nearest.dataSync(), start);
     nearest.dispose();
   }
-  tf.dispose([refs, refNorms]);
+  tf.dispose([refsT, refNorms]);
   return out;
 }
 

@@ -29,7 +29,7 @@ import { markdownTable, tableHeader, tableLine } from '../../eval/quality-table.
 import { listGeneratorCheckpoints } from '../../eval/run-checkpoints.js';
 import { loadModel } from '../../models/io.js';
 import { UserError } from '../../util/errors.js';
-import { writeJsonAtomic } from '../../util/fs-atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/fs-atomic.js';
 import { defaultRunDir, ensureDir } from '../../util/run-dir.js';
 import {
   COMMON_OPTIONS,
@@ -218,7 +218,7 @@ async function calibrate(
     rows.map((row) => ({ label: row.name, report: row.report })),
     'set',
   );
-  fs.writeFileSync(path.join(out, 'calibration.md'), markdown.join('\n') + '\n');
+  writeFileAtomic(path.join(out, 'calibration.md'), markdown.join('\n') + '\n');
   io.out(`wrote ${path.join(out, 'calibration.json')} and calibration.md`);
 }
 

@@ -222,18 +222,25 @@ async function calibrate(
   io.out(`wrote ${path.join(out, 'calibration.json')} and calibration.md`);
 }
 
+/** The `evaluate` command: options and entry point. */
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: 'Score generated digits: MNIST FID, Inception Score, coverage, memorisation',
   positionals: '[IDX-FILE | RUN]',
   description:
     'Scores digits with the shipped MNIST classifier against the real test set.\n' +
-    'PATH is an IDX file of uint8 [N, 28, 28] digits (as "mnist-gan sample" writes)\n' +
+    'The path is an IDX file of uint8 [N, 28, 28] digits (as "mnist-gan sample" writes)\n' +
     'or a GAN run folder, whose saved epochs are each sampled and scored.\n' +
     'The FID here uses the classifier\'s 128 features: it is an "MNIST FID",\n' +
     'not comparable to the Inception FID of papers.',
   options: {
     ...COMMON_OPTIONS,
+    out: {
+      type: 'string',
+      valueName: 'DIR',
+      description:
+        'Folder for quality.json (default: the run folder, or runs/evaluate-<time> for a file)',
+    },
     epochs: {
       type: 'string',
       valueName: 'LIST',

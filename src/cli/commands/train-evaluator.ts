@@ -28,6 +28,7 @@ import { createProgress } from '../progress.js';
 
 const defaults = TRAIN_EVALUATOR_DEFAULTS;
 
+/** The `train-evaluator` command: options and entry point. */
 export const trainEvaluatorCommand: Command = {
   name: 'train-evaluator',
   summary: 'Train the MNIST classifier that scores generated digits',

@@ -18,7 +18,6 @@ export async function writeQualityChart(
     { name: label, x, y: summaries.map(pick) },
   ];
   return writeLineChart(dir, name, {
-    title: 'Quality of generated digits against epochs',
     xTitle: 'epoch',
     panels: [
       { title: 'MNIST FID (lower is better)', series: series('samples', (s) => s.fid) },

@@ -7,8 +7,9 @@ import * as path from 'node:path';
 import { main } from '../src/cli/cli.js';
 import { writeIdxFile } from '../src/data/idx.js';
 import { SPLIT_FILES, loadDataset, type DigitSet } from '../src/data/mnist.js';
-import { buildGenerator } from '../src/models/gan.js';
-import { saveModel } from '../src/models/io.js';
+import { buildDiscriminator, buildGenerator } from '../src/models/gan.js';
+import { writeCheckpoint } from '../src/train/checkpoint.js';
+import { GanTrainer } from '../src/train/gan-step.js';
 import { Random } from '../src/util/random.js';
 
 function capture() {
@@ -137,17 +138,26 @@ test('evaluate scores an IDX file of digits and writes quality.json', async () =
 test('evaluate scores every saved epoch of a run and draws the chart', async () => {
   const data = smallDataset();
   const run = path.join(dir, 'run');
-  for (const epoch of [1, 2]) {
-    const checkpoint = path.join(run, 'checkpoints', `epoch-000${epoch}`);
-    const generator = buildGenerator(new Random(epoch));
-    await saveModel(generator, path.join(checkpoint, 'generator'));
-    generator.dispose();
-    fs.writeFileSync(path.join(checkpoint, 'manifest.json'), '{}');
+  const checkpoints = path.join(run, 'checkpoints');
+  for (const epoch of [1, 2, 3]) {
+    const random = new Random(epoch);
+    const trainer = new GanTrainer(buildGenerator(random), buildDiscriminator(random));
+    await writeCheckpoint(checkpoints, {
+      epoch,
+      step: epoch === 3 ? 40 : 0,
+      random: random.state(),
+      generator: trainer.generator,
+      discriminator: trainer.discriminator,
+      dOptimizer: trainer.dOptimizer,
+      gOptimizer: trainer.gOptimizer,
+      progress: {},
+    });
+    trainer.dispose();
+    trainer.generator.dispose();
+    trainer.discriminator.dispose();
   }
-  // An unfinished checkpoint (no manifest) is not evaluated.
-  fs.mkdirSync(path.join(run, 'checkpoints', 'epoch-0003', 'generator'), {
-    recursive: true,
-  });
+  // An unfinished checkpoint (no manifest) and a mid-epoch one are skipped.
+  fs.mkdirSync(path.join(checkpoints, 'epoch-0004', 'generator'), { recursive: true });
   const { out: lines, io } = capture();
   const argv = ['evaluate', run, '--data', data, '--samples', '200', '--backend', 'wasm'];
   const code = await main(
@@ -165,4 +175,18 @@ test('evaluate scores every saved epoch of a run and draws the chart', async () 
     ['evaluate', run, '--epochs', '2,5', '--data', data],
     /no checkpoint for epoch 5/,
   );
+
+  // Scoring one epoch again keeps the other in quality.json.
+  const again = await main(
+    [...argv, '--train-subset', '500', '--nearest-samples', '50', '--epochs', '2'],
+    io,
+  );
+  assert.equal(again, 0);
+  const merged = JSON.parse(fs.readFileSync(path.join(run, 'quality.json'), 'utf8'));
+  assert.deepEqual(
+    merged.epochs.map((e: { epoch: number }) => e.epoch),
+    [1, 2],
+  );
+  assert.deepEqual(merged.epochs[0], saved.epochs[0]);
+  assert.equal(merged.epochs[1].report.fid, saved.epochs[1].report.fid);
 });

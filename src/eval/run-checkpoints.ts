@@ -1,11 +1,16 @@
 /**
- * Finds the generators saved by a GAN run: `<run>/checkpoints/epoch-NNNN/`
- * folders whose `manifest.json` (written last) shows they are complete and
- * which hold `generator/model.json`. Mid-epoch checkpoints
- * (`epoch-NNNN-step-SSSSSS`) and unfinished temporary folders are skipped.
+ * Finds the generators saved by a GAN run: the complete end-of-epoch
+ * checkpoints under `<run>/checkpoints/` (see `train/checkpoint.ts`).
+ * Mid-epoch checkpoints and unfinished temporary folders are skipped; each
+ * chosen checkpoint is checked against its manifest before use.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+
+import {
+  CHECKPOINTS_DIR,
+  listCheckpoints,
+  verifyCheckpoint,
+} from '../train/checkpoint.js';
 
 /** A complete end-of-epoch checkpoint. */
 export interface GeneratorCheckpoint {
@@ -17,27 +22,25 @@ export interface GeneratorCheckpoint {
   generatorDir: string;
 }
 
-const EPOCH_FOLDER = /^epoch-(\d+)$/;
-
 /**
  * The end-of-epoch checkpoints of `runDir`, by epoch. An absent
- * `checkpoints/` folder gives an empty list.
- *
- * TODO: verify each file's checksum against the manifest, with the training
- * loop's own checkpoint reader, once that reader is on main.
+ * `checkpoints/` folder gives an empty list. Files are not read here; see
+ * {@link verifyGeneratorCheckpoint}.
  */
 export function listGeneratorCheckpoints(runDir: string): GeneratorCheckpoint[] {
-  const root = path.join(runDir, 'checkpoints');
-  if (!fs.existsSync(root)) return [];
-  const found: GeneratorCheckpoint[] = [];
-  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
-    const match = EPOCH_FOLDER.exec(entry.name);
-    if (!entry.isDirectory() || match === null) continue;
-    const dir = path.join(root, entry.name);
-    const generatorDir = path.join(dir, 'generator');
-    if (!fs.existsSync(path.join(dir, 'manifest.json'))) continue;
-    if (!fs.existsSync(path.join(generatorDir, 'model.json'))) continue;
-    found.push({ epoch: Number(match[1]), dir, generatorDir });
-  }
-  return found.sort((a, b) => a.epoch - b.epoch);
+  return listCheckpoints(path.join(runDir, CHECKPOINTS_DIR))
+    .filter((entry) => entry.manifest.step === 0)
+    .map((entry) => ({
+      epoch: entry.manifest.epoch,
+      dir: entry.dir,
+      generatorDir: path.join(entry.dir, 'generator'),
+    }));
+}
+
+/**
+ * Checks every file of `checkpoint` against the sizes and SHA-256 sums of its
+ * manifest; a damaged checkpoint is a one-line `UserError`.
+ */
+export function verifyGeneratorCheckpoint(checkpoint: GeneratorCheckpoint): void {
+  verifyCheckpoint(checkpoint.dir);
 }

@@ -26,7 +26,10 @@ import {
 } from '../../eval/quality.js';
 import { writeQualityChart } from '../../eval/quality-chart.js';
 import { markdownTable, tableHeader, tableLine } from '../../eval/quality-table.js';
-import { listGeneratorCheckpoints } from '../../eval/run-checkpoints.js';
+import {
+  listGeneratorCheckpoints,
+  verifyGeneratorCheckpoint,
+} from '../../eval/run-checkpoints.js';
 import { loadModel } from '../../models/io.js';
 import { UserError } from '../../util/errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/fs-atomic.js';
@@ -133,6 +136,30 @@ async function evaluateFile(
   io.out(`wrote ${target}`);
 }
 
+/** One scored epoch of a run, as quality.json stores it. */
+interface EpochQuality {
+  epoch: number;
+  checkpoint: string;
+  report: QualityReport;
+}
+
+/**
+ * The epochs of an existing quality.json whose settings equal `header`;
+ * none when the file is absent, unreadable or was made with other settings.
+ */
+function previousEpochs(file: string, header: Record<string, unknown>): EpochQuality[] {
+  let saved: Record<string, unknown>;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  const same = Object.entries(header).every(
+    ([key, value]) => JSON.stringify(saved[key]) === JSON.stringify(value),
+  );
+  return same && Array.isArray(saved.epochs) ? (saved.epochs as EpochQuality[]) : [];
+}
+
 async function evaluateRun(
   runDir: string,
   values: OptionValues,
@@ -162,9 +189,20 @@ async function evaluateRun(
   const { backend, context } = await setUp(values, settings, io);
   ensureDir(out);
   const target = path.join(out, 'quality.json');
-  const epochs: { epoch: number; checkpoint: string; report: QualityReport }[] = [];
+  const header = {
+    run: runDir,
+    samples: settings.samples,
+    seed: settings.seed,
+    ...describe(settings, context.evaluator.source, backend.name),
+  };
+  // Epochs scored earlier with the same settings are kept, so scoring a
+  // few more epochs adds to quality.json instead of replacing it.
+  const epochs = previousEpochs(target, header).filter(
+    (entry) => !chosen.some((c) => c.epoch === entry.epoch),
+  );
   for (const line of tableHeader('epoch', 6)) io.out(line);
   for (const checkpoint of chosen) {
+    verifyGeneratorCheckpoint(checkpoint);
     const generator = await loadModel(checkpoint.generatorDir);
     const images = sampleGenerator(
       generator,
@@ -175,16 +213,11 @@ async function evaluateRun(
     generator.dispose();
     const report = evaluateImages(images, context, settings.quality);
     epochs.push({ epoch: checkpoint.epoch, checkpoint: checkpoint.dir, report });
+    epochs.sort((a, b) => a.epoch - b.epoch);
     io.out(tableLine({ label: String(checkpoint.epoch), report }, 'epoch', 6));
     // Rewritten after every epoch, so an interrupted evaluation keeps the
     // epochs it finished.
-    writeJsonAtomic(target, {
-      run: runDir,
-      samples: settings.samples,
-      seed: settings.seed,
-      ...describe(settings, context.evaluator.source, backend.name),
-      epochs,
-    });
+    writeJsonAtomic(target, { ...header, epochs });
   }
   if (epochs.length >= 1) {
     const chart = await writeQualityChart(out, 'quality', epochs);

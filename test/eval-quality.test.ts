@@ -11,6 +11,7 @@ import {
   loadEvaluator,
   pixelsToUnit,
 } from '../src/eval/evaluator.js';
+import { epochQualityHook } from '../src/eval/epoch-quality.js';
 import { frechetDistance, gaussianStats } from '../src/eval/frechet.js';
 import {
   evaluateImages,
@@ -18,6 +19,7 @@ import {
   type QualityContext,
   type QualityReport,
 } from '../src/eval/quality.js';
+import type { GanTrainHooks } from '../src/train/gan-loop.js';
 import { Random } from '../src/util/random.js';
 
 // 1000 test images against themselves keep this file to a few seconds; the
@@ -124,5 +126,25 @@ test('evaluateImages() refuses pixels outside [0, 1] and leaks no tensors', () =
   assert.throws(
     () => evaluateImages(real.subarray(0, IMAGE_PIXELS), context),
     /at least 2 whole images/,
+  );
+});
+
+test('epochQualityHook() scores every K-th epoch with the same noise seed', async () => {
+  const calls: { count: number; seed: number }[] = [];
+  const hook = epochQualityHook(context, { every: 2, samples: 300, seed: 9 });
+  // Compiles only while the hook fits the training loop's onEpochEnd.
+  const asLoopHook: GanTrainHooks['onEpochEnd'] = hook;
+  assert.equal(typeof asLoopHook, 'function');
+  const generate = async (count: number, seed: number) => {
+    calls.push({ count, seed });
+    return real.slice(0, count * IMAGE_PIXELS);
+  };
+  assert.equal(await hook({ epoch: 1, generate }), undefined);
+  const summary = await hook({ epoch: 2, generate });
+  assert.deepEqual(calls, [{ count: 300, seed: 9 }]);
+  assert.ok(summary !== undefined && summary.fid > 0 && summary.inceptionScore > 5);
+  assert.throws(
+    () => epochQualityHook(context, { every: 0 }),
+    /expected every >= 1, got 0/,
   );
 });

@@ -213,7 +213,7 @@ export function evaluateImages(
 }
 
 /** The headline numbers of a report as one flat record, e.g. for metrics.jsonl. */
-export interface QualitySummary {
+export type QualitySummary = {
   fid: number;
   inceptionScore: number;
   inceptionScoreStd: number;
@@ -223,7 +223,7 @@ export interface QualitySummary {
   confidentShare: number;
   nearestTrainMedian: number;
   nearestTrainRatio: number;
-}
+};
 
 /** Flattens `report` to its {@link QualitySummary}. */
 export function qualitySummary(report: QualityReport): QualitySummary {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 
 import { initBackend, type BackendName } from '../../backend/select.js';
 import { readIdxFile } from '../../data/idx.js';
-import { IMAGE_SIZE, loadDataset } from '../../data/mnist.js';
+import { IMAGE_SIZE, loadDataset, type Dataset } from '../../data/mnist.js';
 import { runCalibration } from '../../eval/calibration.js';
 import { pixelsToUnit } from '../../eval/evaluator.js';
 import { sampleGenerator } from '../../eval/generator-samples.js';
@@ -21,6 +21,7 @@ import {
   REFERENCE_DEFAULTS,
   evaluateImages,
   prepareQuality,
+  type QualityContext,
   type QualityOptions,
   type QualityReport,
 } from '../../eval/quality.js';
@@ -101,11 +102,14 @@ async function setUp(values: OptionValues, settings: EvaluateSettings, io: Comma
   return { dataset, backend, context };
 }
 
-function describe(settings: EvaluateSettings, evaluatorSource: string, backend: string) {
+function describe(
+  settings: EvaluateSettings,
+  setup: { context: QualityContext; backend: { name: string }; dataset: Dataset },
+) {
   return {
-    evaluator: evaluatorSource,
-    backend,
-    reference: 'MNIST test set',
+    evaluator: setup.context.evaluator.source,
+    backend: setup.backend.name,
+    reference: `test split of ${setup.dataset.bundled ? 'the bundled MNIST' : setup.dataset.source}`,
     fidNote:
       'Frechet distance on the evaluator features: not comparable to Inception FID',
     trainSubset: settings.trainSubset,
@@ -122,13 +126,14 @@ async function evaluateFile(
 ): Promise<void> {
   const images = readDigits(file);
   const out = optionalString(values, 'out') ?? defaultRunDir('evaluate');
-  const { backend, context } = await setUp(values, settings, io);
+  const setup = await setUp(values, settings, io);
+  const { context } = setup;
   const report = evaluateImages(images, context, settings.quality);
   ensureDir(out);
   const target = path.join(out, 'quality.json');
   writeJsonAtomic(target, {
     source: file,
-    ...describe(settings, context.evaluator.source, backend.name),
+    ...describe(settings, setup),
     report,
   });
   for (const line of tableHeader('set')) io.out(line);
@@ -186,14 +191,15 @@ async function evaluateRun(
     chosen = all.filter((c) => wanted.includes(c.epoch));
   }
   const out = optionalString(values, 'out') ?? runDir;
-  const { backend, context } = await setUp(values, settings, io);
+  const setup = await setUp(values, settings, io);
+  const { context } = setup;
   ensureDir(out);
   const target = path.join(out, 'quality.json');
   const header = {
     run: runDir,
     samples: settings.samples,
     seed: settings.seed,
-    ...describe(settings, context.evaluator.source, backend.name),
+    ...describe(settings, setup),
   };
   // Epochs scored earlier with the same settings are kept, so scoring a
   // few more epochs adds to quality.json instead of replacing it.
@@ -233,7 +239,8 @@ async function calibrate(
   io: CommandIo,
 ): Promise<void> {
   const out = optionalString(values, 'out') ?? defaultRunDir('calibrate');
-  const { dataset, backend, context } = await setUp(values, settings, io);
+  const setup = await setUp(values, settings, io);
+  const { dataset, context } = setup;
   ensureDir(out);
   for (const line of tableHeader('set')) io.out(line);
   const rows = runCalibration(
@@ -244,7 +251,7 @@ async function calibrate(
     (row) => io.out(tableLine({ label: row.name, report: row.report }, 'set')),
   );
   writeJsonAtomic(path.join(out, 'calibration.json'), {
-    ...describe(settings, context.evaluator.source, backend.name),
+    ...describe(settings, setup),
     rows,
   });
   const markdown = markdownTable(

@@ -3,13 +3,13 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { initBackend } from '../src/backend/select.js';
+import { toFloatPixels } from '../src/data/batches.js';
 import { IMAGE_PIXELS, loadDataset } from '../src/data/mnist.js';
 import { addNoise, gaussianBlur, repeatImage } from '../src/eval/degrade.js';
 import {
   EVALUATOR_FEATURES,
   classifyImages,
   loadEvaluator,
-  pixelsToUnit,
 } from '../src/eval/evaluator.js';
 import { epochQualityHook } from '../src/eval/epoch-quality.js';
 import { frechetDistance, gaussianStats } from '../src/eval/frechet.js';
@@ -25,7 +25,7 @@ import { Random } from '../src/util/random.js';
 // 1000 test images against themselves keep this file to a few seconds; the
 // shipped evaluator is the one under test.
 const dataset = loadDataset({ trainLimit: 2000, testLimit: 1000 });
-const real = pixelsToUnit(dataset.test.images);
+const real = toFloatPixels(dataset.test.images);
 let context: QualityContext;
 let realReport!: QualityReport;
 

@@ -38,6 +38,20 @@ export function gatherImages(
   return out;
 }
 
+/** Copies the uint8 images at `indices` of `pixels` into [0, 1] floats, [K, 784]. */
+export function gatherUnitPixels(
+  pixels: Uint8Array,
+  indices: ArrayLike<number>,
+): Float32Array {
+  const out = new Float32Array(indices.length * IMAGE_PIXELS);
+  for (let i = 0; i < indices.length; i++) {
+    const start = indices[i] * IMAGE_PIXELS;
+    for (let p = 0; p < IMAGE_PIXELS; p++)
+      out[i * IMAGE_PIXELS + p] = pixels[start + p] / 255;
+  }
+  return out;
+}
+
 /** One-hot encodes `labels` into a [N, numClasses] array. */
 export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Array {
   const out = new Float32Array(labels.length * numClasses);

@@ -3,13 +3,12 @@
  * quality is known, from real digits (the floor a perfect generator would
  * reach) through damaged digits to noise and collapse (the ceiling).
  */
+import { gatherUnitPixels, toFloatPixels } from '../data/batches.js';
 import { IMAGE_PIXELS, type Dataset } from '../data/mnist.js';
 import { Random } from '../util/random.js';
 import { addNoise, gaussianBlur, repeatImage, uniformNoise } from './degrade.js';
-import { pixelsToUnit } from './evaluator.js';
 import {
   evaluateImages,
-  gatherImages,
   trainSubsetOrder,
   type QualityContext,
   type QualityOptions,
@@ -38,7 +37,7 @@ function calibrationSets(
   dataset: Dataset,
   reference: { trainSubset: number; seed: number },
 ): CalibrationSet[] {
-  const test = pixelsToUnit(dataset.test.images);
+  const test = toFloatPixels(dataset.test.images);
   const count = dataset.test.count;
   // Training images outside the memorisation subsample, so their nearest
   // training image is not themselves.
@@ -55,7 +54,7 @@ function calibrationSets(
     {
       name: 'real train',
       description: `${unseen.length} training images outside the memorisation subsample`,
-      images: () => gatherImages(dataset.train.images, unseen),
+      images: () => gatherUnitPixels(dataset.train.images, unseen),
     },
     {
       name: 'real test',
@@ -85,7 +84,7 @@ function calibrationSets(
     {
       name: 'only 1s',
       description: `the ${ones.length} test images of class 1`,
-      images: () => gatherImages(dataset.test.images, ones),
+      images: () => gatherUnitPixels(dataset.test.images, ones),
     },
     {
       name: 'one digit',

@@ -231,10 +231,3 @@ function checkPixelRange(images: Float32Array): void {
     }
   }
 }
-
-/** Converts uint8 pixels (0 to 255) to floats in [0, 1]. */
-export function pixelsToUnit(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) out[i] = pixels[i] / 255;
-  return out;
-}

@@ -6,6 +6,7 @@
  * evaluator and summarises the real images), then
  * `evaluateImages(images, context)` for each set, e.g. once per epoch.
  */
+import { gatherUnitPixels, toFloatPixels } from '../data/batches.js';
 import type { Dataset } from '../data/mnist.js';
 import { IMAGE_PIXELS } from '../data/mnist.js';
 import { UserError } from '../util/errors.js';
@@ -17,7 +18,6 @@ import {
   EVALUATOR_FEATURES,
   classifyImages,
   loadEvaluator,
-  pixelsToUnit,
   type Evaluator,
 } from './evaluator.js';
 import { frechetDistance, gaussianStats, type GaussianStats } from './frechet.js';
@@ -113,20 +113,6 @@ export function trainSubsetOrder(
   return { chosen: order.slice(0, cut), rest: order.slice(cut) };
 }
 
-/** Copies the images at `indices` of uint8 `pixels` into [0, 1] floats. */
-export function gatherImages(
-  pixels: Uint8Array,
-  indices: ArrayLike<number>,
-): Float32Array {
-  const out = new Float32Array(indices.length * IMAGE_PIXELS);
-  for (let i = 0; i < indices.length; i++) {
-    const start = indices[i] * IMAGE_PIXELS;
-    for (let p = 0; p < IMAGE_PIXELS; p++)
-      out[i * IMAGE_PIXELS + p] = pixels[start + p] / 255;
-  }
-  return out;
-}
-
 /** Summarises the real images of `dataset` for {@link evaluateImages}. */
 export function prepareReference(
   evaluator: Evaluator,
@@ -134,7 +120,7 @@ export function prepareReference(
   options: ReferenceOptions = {},
 ): QualityReference {
   const settings = { ...REFERENCE_DEFAULTS, ...options };
-  const test = pixelsToUnit(dataset.test.images);
+  const test = toFloatPixels(dataset.test.images);
   const outputs = classifyImages(evaluator, test);
   const testStats = gaussianStats(outputs.features, outputs.count, EVALUATOR_FEATURES);
 
@@ -143,7 +129,7 @@ export function prepareReference(
     settings.trainSubset,
     settings.seed,
   );
-  const trainImages = gatherImages(dataset.train.images, chosen);
+  const trainImages = gatherUnitPixels(dataset.train.images, chosen);
   const nearestSamples = Math.min(settings.nearestSamples, dataset.test.count);
   const realNearest = nearestDistances(
     test.subarray(0, nearestSamples * IMAGE_PIXELS),

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
+import { toFloatPixels } from '../data/batches.js';
 import { IMAGE_PIXELS, IMAGE_SIZE, type Dataset, type DigitSet } from '../data/mnist.js';
 import { UserError } from '../util/errors.js';
 import { Random } from '../util/random.js';
@@ -23,7 +24,6 @@ import {
   classifyImages,
   evaluatorForward,
   evaluatorParams,
-  pixelsToUnit,
   type EvaluatorParams,
 } from './evaluator.js';
 
@@ -82,7 +82,7 @@ export function testAccuracy(
 ): number {
   const { probabilities } = classifyImages(
     { model, params, source: 'training' },
-    pixelsToUnit(set.images),
+    toFloatPixels(set.images),
   );
   let correct = 0;
   for (let i = 0; i < set.count; i++) {

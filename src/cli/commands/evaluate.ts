@@ -12,10 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { initBackend, type BackendName } from '../../backend/select.js';
+import { toFloatPixels } from '../../data/batches.js';
 import { readIdxFile } from '../../data/idx.js';
 import { IMAGE_SIZE, loadDataset, type Dataset } from '../../data/mnist.js';
 import { runCalibration } from '../../eval/calibration.js';
-import { pixelsToUnit } from '../../eval/evaluator.js';
 import { sampleGenerator } from '../../eval/generator-samples.js';
 import {
   REFERENCE_DEFAULTS,
@@ -86,7 +86,7 @@ function readDigits(file: string): Float32Array {
       `reading "${file}": expected at least 2 digits of 28x28, found ${count} of ${rows}x${cols}`,
     );
   }
-  return pixelsToUnit(array.data as Uint8Array);
+  return toFloatPixels(array.data as Uint8Array);
 }
 
 async function setUp(values: OptionValues, settings: EvaluateSettings, io: CommandIo) {

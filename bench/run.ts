@@ -37,6 +37,8 @@ interface Figures {
   matmulGflops: Record<string, number>;
   /** Null when the backend lacks a kernel the step needs. */
   convImagesPerSecond: number | null;
+  /** PyTorch only: the BLAS libraries its process loaded. */
+  blas?: string;
 }
 
 interface Options {
@@ -50,8 +52,8 @@ const PYTHON = '/usr/bin/python3';
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    repeats: 3,
-    steps: 4,
+    repeats: 5,
+    steps: 12,
     out: path.join(ROOT, 'bench/results/latest.json'),
   };
   for (let i = 0; i < argv.length; i += 2) {
@@ -269,6 +271,16 @@ async function main(): Promise<void> {
     out.write(`  ${key.padEnd(36)} ${value.toFixed(2)}\n`);
   }
   for (const [key, why] of Object.entries(skipped)) out.write(`skipped ${key}: ${why}\n`);
+  const blas = results.torch?.blas;
+  if (blas !== undefined) {
+    out.write(`PyTorch BLAS: ${blas}\n`);
+    if (!/openblas|mkl|blis/i.test(blas)) {
+      out.write(
+        'warning: PyTorch runs on the reference BLAS, which is 20-30x slower than OpenBLAS;\n' +
+          '  for a fair peer install it first: apt-get install libopenblas0-pthread\n',
+      );
+    }
+  }
 
   writeJsonAtomic(options.out, {
     date: new Date().toISOString(),

@@ -145,7 +145,20 @@ def main():
         },
         "convImagesPerSecond": conv_step_rate(64, max(2, args.steps // 3), args.repeats),
     }
+    result["blas"] = loaded_blas()
     print(json.dumps(result))
+
+
+def loaded_blas():
+    """The BLAS libraries this process mapped, e.g. OpenBLAS or the reference
+    BLAS; the latter makes PyTorch's CPU products 20 to 30 times slower, so a
+    comparison is only fair when the report says which one ran."""
+    try:
+        with open("/proc/self/maps") as maps:
+            names = {line.split()[-1] for line in maps if "blas" in line.lower()}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(names)) or "none found"
 
 
 if __name__ == "__main__":

@@ -271,7 +271,7 @@ async function main(): Promise<void> {
     out.write(`  ${key.padEnd(36)} ${value.toFixed(2)}\n`);
   }
   for (const [key, why] of Object.entries(skipped)) out.write(`skipped ${key}: ${why}\n`);
-  const blas = results.torch?.blas;
+  const blas = results['torch-1-thread']?.blas;
   if (blas !== undefined) {
     out.write(`PyTorch BLAS: ${blas}\n`);
     if (!/openblas|mkl|blis/i.test(blas)) {

@@ -219,7 +219,7 @@ describe('GAN training runs', () => {
     const errors = result.stderr.trim().split('\n');
     assert.match(
       errors.at(-1) ?? '',
-      /^mnist-gan train: error: interrupted at epoch \d+, step \d+: saved/,
+      /^mnist-gan train: stopped: interrupted at epoch \d+, step \d+: saved/,
     );
     const newest = listCheckpoints(path.join(runDir, 'checkpoints')).at(-1);
     assert.ok(

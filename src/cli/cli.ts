@@ -45,7 +45,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   } catch (error) {
     if (isUserError(error)) {
-      io.err(`mnist-gan ${command.name}: error: ${error.message}`);
+      // A stop the user asked for (Ctrl-C) is reported, not called an error.
+      const kind = error.code === 'INTERRUPTED' ? 'stopped' : 'error';
+      io.err(`mnist-gan ${command.name}: ${kind}: ${error.message}`);
       return error.exitCode;
     }
     throw error;

@@ -157,7 +157,9 @@ test('epochQualityHook() scores every K-th epoch and the last, with the same noi
   ]);
   assert.ok(summary !== undefined && summary.fid > 0 && summary.inceptionScore > 5);
   assert.equal(summary.qualitySamples, 300);
-  assert.deepEqual(last, summary);
+  // Same digits, same scores; only the time taken differs.
+  assert.deepEqual({ ...last, qualitySeconds: 0 }, { ...summary, qualitySeconds: 0 });
+  assert.ok(summary.qualitySeconds > 0);
   assert.ok(!fs.existsSync(runDir));
   assert.throws(
     () => epochQualityHook(context, { every: 0 }),

@@ -344,7 +344,7 @@ describe('GAN training runs', () => {
       (line) => !/^(run|config)/.test(line),
     );
     const quality =
-      /^ {2}quality {2}FID \d+\.\d{2} {2}IS \d+\.\d{2} {2}class H \d\.\d{3} bits {2}confident \d+\.\d% {2}NN ratio \d+\.\d{2}$/;
+      /^ {2}quality {2}FID \d+\.\d{2} {2}IS \d+\.\d{2} {2}class H \d\.\d{3} bits {2}confident \d+\.\d% {2}NN ratio \d+\.\d{2} {2}\d+\.\d s$/;
     assert.match(out[0], /^epoch 1\/2 /);
     assert.match(out[1], /^epoch 2\/2 /);
     assert.match(out[2], quality);

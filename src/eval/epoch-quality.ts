@@ -30,8 +30,12 @@ export interface EpochQualityOptions extends QualityOptions {
   chart?: string;
 }
 
-/** What the hook adds to a scored epoch's line: the summary and the digits scored. */
-export type EpochQuality = QualitySummary & { qualitySamples: number };
+/** What the hook adds to a scored epoch's line: the summary, digits scored and cost. */
+export type EpochQuality = QualitySummary & {
+  qualitySamples: number;
+  /** Wall time of generating and scoring them, chart excluded. */
+  qualitySeconds: number;
+};
 
 /**
  * Returns an `onEpochEnd` hook that, on epochs divisible by `every` and on
@@ -53,10 +57,12 @@ export function epochQualityHook(
   return async (info) => {
     const chosen = info.epoch % options.every === 0 || info.epoch === options.lastEpoch;
     if (!chosen) return undefined;
+    const start = performance.now();
     const images = await info.generate(samples, seed);
     const scores: EpochQuality = {
       ...qualitySummary(evaluateImages(images, context, options)),
       qualitySamples: samples,
+      qualitySeconds: (performance.now() - start) / 1000,
     };
     if (options.chart !== undefined) {
       await chartScoredEpochs(info.runDir, options.chart, info.epoch, scores);

@@ -217,7 +217,10 @@ export function formatQualityLine(record: EpochRecord): string | undefined {
     `  quality  FID ${pick('fid').toFixed(2)}  IS ${pick('inceptionScore').toFixed(2)}` +
     `  class H ${pick('classEntropyBits').toFixed(3)} bits` +
     `  confident ${(100 * pick('confidentShare')).toFixed(1)}%` +
-    `  NN ratio ${pick('nearestTrainRatio').toFixed(2)}`
+    `  NN ratio ${pick('nearestTrainRatio').toFixed(2)}` +
+    (typeof record.qualitySeconds === 'number'
+      ? `  ${record.qualitySeconds.toFixed(1)} s`
+      : '')
   );
 }
 

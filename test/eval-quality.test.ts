@@ -1,5 +1,8 @@
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 
 import { initBackend } from '../src/backend/select.js';
@@ -129,9 +132,14 @@ test('evaluateImages() refuses pixels outside [0, 1] and leaks no tensors', () =
   );
 });
 
-test('epochQualityHook() scores every K-th epoch with the same noise seed', async () => {
+test('epochQualityHook() scores every K-th epoch and the last, with the same noise seed', async () => {
   const calls: { count: number; seed: number }[] = [];
-  const hook = epochQualityHook(context, { every: 2, samples: 300, seed: 9 });
+  const hook = epochQualityHook(context, {
+    every: 2,
+    lastEpoch: 3,
+    samples: 300,
+    seed: 9,
+  });
   // Compiles only while the hook fits the training loop's onEpochEnd.
   const asLoopHook: GanTrainHooks['onEpochEnd'] = hook;
   assert.equal(typeof asLoopHook, 'function');
@@ -139,12 +147,44 @@ test('epochQualityHook() scores every K-th epoch with the same noise seed', asyn
     calls.push({ count, seed });
     return real.slice(0, count * IMAGE_PIXELS);
   };
-  assert.equal(await hook({ epoch: 1, generate }), undefined);
-  const summary = await hook({ epoch: 2, generate });
-  assert.deepEqual(calls, [{ count: 300, seed: 9 }]);
+  const runDir = 'no-chart-is-written';
+  assert.equal(await hook({ epoch: 1, generate, runDir }), undefined);
+  const summary = await hook({ epoch: 2, generate, runDir });
+  const last = await hook({ epoch: 3, generate, runDir });
+  assert.deepEqual(calls, [
+    { count: 300, seed: 9 },
+    { count: 300, seed: 9 },
+  ]);
   assert.ok(summary !== undefined && summary.fid > 0 && summary.inceptionScore > 5);
+  assert.equal(summary.qualitySamples, 300);
+  // Same digits, same scores; only the time taken differs.
+  assert.deepEqual({ ...last, qualitySeconds: 0 }, { ...summary, qualitySeconds: 0 });
+  assert.ok(summary.qualitySeconds > 0);
+  assert.ok(!fs.existsSync(runDir));
   assert.throws(
     () => epochQualityHook(context, { every: 0 }),
     /expected every >= 1, got 0/,
   );
+});
+
+test('epochQualityHook() charts the scored epochs of metrics.jsonl and the current one', async () => {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'epoch-quality-'));
+  try {
+    const hook = epochQualityHook(context, { every: 2, samples: 100, chart: 'quality' });
+    const generate = async (count: number) => real.slice(0, count * IMAGE_PIXELS);
+    const scores = await hook({ epoch: 2, generate, runDir });
+    // Epoch 1 unscored, epoch 2 scored, and a line of a later epoch that a
+    // resumed run is about to train again: only epoch 2 is charted beside 4.
+    const lines = [{ epoch: 1 }, { epoch: 2, ...scores }, { epoch: 5, ...scores }];
+    fs.writeFileSync(
+      path.join(runDir, 'metrics.jsonl'),
+      lines.map((line) => JSON.stringify(line) + '\n').join(''),
+    );
+    await hook({ epoch: 4, generate, runDir });
+    const svg = fs.readFileSync(path.join(runDir, 'quality.svg'), 'utf8');
+    assert.ok(fs.existsSync(path.join(runDir, 'quality.png')));
+    assert.match(svg, /X-axis titled 'epoch' for a linear scale with values from 2 to 4/);
+  } finally {
+    fs.rmSync(runDir, { recursive: true, force: true });
+  }
 });

@@ -300,6 +300,70 @@ describe('GAN training runs', () => {
     assert.ok(!out.some((line) => line.includes('[=')));
   });
 
+  it('mnist-gan train --eval-every scores chosen epochs and the last, changes no weight, and resumes', async () => {
+    const runDir = path.join(dir, 'eval');
+    const evalFlags = ['--eval-every', '2', '--eval-count', '40'];
+    const first = captureIo();
+    assert.equal(await main([...cliArgs(runDir, 2), ...evalFlags], first.io), 0);
+    // The second invocation raises --epochs: epoch 3 is its last, so scored.
+    const second = captureIo();
+    const resumed = [...cliArgs(runDir, 3), ...evalFlags, '--resume'];
+    assert.equal(await main(resumed, second.io), 0, second.err.join('\n'));
+
+    assert.equal(
+      sameState(
+        path.join(reference, 'checkpoints', 'epoch-0003'),
+        path.join(runDir, 'checkpoints', 'epoch-0003'),
+      ),
+      undefined,
+    );
+    assert.deepEqual(lossesOf(runDir), lossesOf(reference));
+    const records = fs
+      .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      records.map((record) => typeof record.fid),
+      ['undefined', 'number', 'number'],
+    );
+    for (const record of records.slice(1)) {
+      assert.ok(Number.isFinite(record.fid), `fid ${record.fid}`);
+      assert.ok(
+        record.inceptionScore >= 1 && record.inceptionScore <= 10,
+        `IS ${record.inceptionScore}`,
+      );
+      assert.equal(record.qualitySamples, 40);
+    }
+    assert.ok(fs.existsSync(path.join(runDir, 'quality.png')));
+    const svg = fs.readFileSync(path.join(runDir, 'quality.svg'), 'utf8');
+    assert.match(svg, /X-axis titled 'epoch' for a linear scale with values from 2 to 3/);
+
+    // The quality line follows the epoch line of scored epochs only.
+    const out = [...first.out, ...second.out].filter(
+      (line) => !/^(run|config)/.test(line),
+    );
+    const quality =
+      /^ {2}quality {2}FID \d+\.\d{2} {2}IS \d+\.\d{2} {2}class H \d\.\d{3} bits {2}confident \d+\.\d% {2}NN ratio \d+\.\d{2} {2}\d+\.\d s$/;
+    assert.match(out[0], /^epoch 1\/2 /);
+    assert.match(out[1], /^epoch 2\/2 /);
+    assert.match(out[2], quality);
+    assert.match(out[4], /^epoch 3\/3 /);
+    assert.match(out[5], quality);
+    assert.match(first.err[1], /^evaluation: 40 digits every 2 epochs and at epoch 2; /);
+  });
+
+  it('mnist-gan train --eval-every refuses a negative K in one line', async () => {
+    const { io, err } = captureIo();
+    const code = await main(
+      [...cliArgs(path.join(dir, 'bad-eval'), 2), '--eval-every', '-1'],
+      io,
+    );
+    assert.equal(code, 2);
+    assert.equal(err.length, 1);
+    assert.match(err[0], /--eval-every/);
+  });
+
   it('mnist-gan train --resume refuses changed settings, naming each', async () => {
     const { io, err } = captureIo();
     const code = await main(

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 
 import {
   lineChartSpec,
+  renderChartSvg,
   writeBarChart,
   writeHeatmap,
   writeHistogram,
@@ -100,6 +101,50 @@ test(
     );
   }),
 );
+
+/** The tick labels of each panel's x axis, read from the SVG vega drew. */
+function xTickLabels(svg: string): string[][] {
+  return svg
+    .split('aria-label="X-axis')
+    .slice(1)
+    .map((axis) => {
+      const labels = axis.slice(0, axis.indexOf('role-axis-domain'));
+      return [...labels.matchAll(/>([^<]*)<\/text>/g)].map((m) => m[1]);
+    });
+}
+
+test('lineChartSpec() ticks whole epochs only, for 2 and for 400 epochs', async () => {
+  const ticks = async (x: number[]) =>
+    xTickLabels(
+      await renderChartSvg(
+        lineChartSpec({
+          panels: [
+            { title: 'loss', series: [{ name: 'a', x, y: x.map(Math.sqrt) }] },
+            { title: 'other', series: [{ name: 'b', x, y: x }] },
+          ],
+        }),
+      ),
+    );
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+  assert.deepEqual(await ticks(range(2)), [
+    ['1', '2'],
+    ['1', '2'],
+  ]);
+  assert.deepEqual((await ticks(range(3)))[0], ['1', '2', '3']);
+  const long = (await ticks(range(400)))[0];
+  assert.ok(long.length >= 3 && long.length <= 12, `ticks ${long.join(' ')}`);
+  assert.ok(
+    long.every((label) => /^\d+$/.test(label)),
+    `ticks ${long.join(' ')}`,
+  );
+  // Fractional x values keep fractional ticks.
+  const fractional = (await ticks([0.5, 1, 1.5, 2]))[0];
+  assert.ok(
+    fractional.some((label) => label.includes('.')),
+    `ticks ${fractional.join(' ')}`,
+  );
+});
 
 test('lineChartSpec() rejects series whose x and y lengths differ', () => {
   assert.throws(

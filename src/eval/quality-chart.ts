@@ -4,7 +4,16 @@
  */
 import { writeLineChart, type ChartFiles } from '../report/chart.js';
 import { EVALUATOR_CLASSES } from './evaluator.js';
-import { qualitySummary, type QualityReport } from './quality.js';
+import { qualitySummary, type QualityReport, type QualitySummary } from './quality.js';
+
+/** The summary fields the chart draws; a record lacking one is not charted. */
+export const QUALITY_SUMMARY_FIELDS = [
+  'fid',
+  'inceptionScore',
+  'classEntropyBits',
+  'confidentShare',
+  'nearestTrainRatio',
+] as const satisfies readonly (keyof QualitySummary)[];
 
 /** Writes `<dir>/<name>.svg` and `.png` for the reports of `epochs`. */
 export async function writeQualityChart(
@@ -12,10 +21,25 @@ export async function writeQualityChart(
   name: string,
   epochs: readonly { epoch: number; report: QualityReport }[],
 ): Promise<ChartFiles> {
+  return writeQualitySummaryChart(
+    dir,
+    name,
+    epochs.map((e) => ({ epoch: e.epoch, summary: qualitySummary(e.report) })),
+  );
+}
+
+/**
+ * The same chart from summaries, e.g. the quality fields of a training
+ * run's metrics lines.
+ */
+export async function writeQualitySummaryChart(
+  dir: string,
+  name: string,
+  epochs: readonly { epoch: number; summary: QualitySummary }[],
+): Promise<ChartFiles> {
   const x = epochs.map((e) => e.epoch);
-  const summaries = epochs.map((e) => qualitySummary(e.report));
-  const series = (label: string, pick: (s: (typeof summaries)[number]) => number) => [
-    { name: label, x, y: summaries.map(pick) },
+  const series = (label: string, pick: (s: QualitySummary) => number) => [
+    { name: label, x, y: epochs.map((e) => pick(e.summary)) },
   ];
   return writeLineChart(dir, name, {
     xTitle: 'epoch',

@@ -140,6 +140,12 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
     throw new RangeError('building a line chart: expected at least one panel, got none');
   }
   const names = [...new Set(spec.panels.flatMap((p) => p.series.map((s) => s.name)))];
+  // Epochs are whole numbers: with few of them vega would tick at 1.5, 2.5,
+  // which reads as if half epochs existed. Integer x values get integer
+  // ticks only; any fractional x keeps the default ticks.
+  const integerX = spec.panels.every((panel) =>
+    panel.series.every((series) => series.x.every((x) => Number.isInteger(x))),
+  );
   const panels = spec.panels.map((panel) => {
     const values = panel.series.flatMap((series) => {
       if (series.x.length !== series.y.length) {
@@ -168,6 +174,7 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
           type: 'quantitative',
           title: spec.xTitle ?? 'epoch',
           scale: { zero: false, nice: false },
+          ...(integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
         },
         y: {
           field: 'y',

@@ -330,7 +330,9 @@ export async function trainGan(options: GanTrainOptions): Promise<GanTrainResult
           runDir,
           generate: (count, seed) => generateDigits(trainer, count, new Random(seed)),
         });
-        if (extra) record = { ...extra, ...record };
+        // Spread twice: the line starts with the loop's own fields, and a
+        // hook's field of the same name cannot overwrite them.
+        if (extra) record = { ...record, ...extra, ...record };
       }
       elapsedSeconds = record.elapsedSeconds;
 

@@ -88,4 +88,17 @@ void micro_kernel_avx2(int64_t kc, const float* a_panel, const float* b_panel,
                        float* c, int64_t ldc, bool accumulate, int rows,
                        int cols);
 
+// Packing of `rows` (kMr or kNr) rows of length kc, row stride ld, into
+// dst[p * rows + i] = src[i * ld + p]: the transposing case of packing, for
+// op(A) not transposed and op(B) transposed. The AVX2 version transposes
+// 8 x 8 blocks in registers; both write the same values.
+using PackRows = void (*)(const float* src, int64_t ld, int rows, int64_t kc,
+                          float* dst);
+
+void pack_rows_portable(const float* src, int64_t ld, int rows, int64_t kc,
+                        float* dst);
+
+void pack_rows_avx2(const float* src, int64_t ld, int rows, int64_t kc,
+                    float* dst);
+
 }  // namespace mg

@@ -27,8 +27,12 @@ constexpr int64_t kNc = 2048;
 constexpr int64_t kParallelMinMacs = 1 << 16;
 
 // Threaded products are cut into up to this many rectangles per thread,
-// none narrower than kMinPartSize (a multiple of both kMr and kNr).
-constexpr int64_t kPartsPerThread = 4;
+// none narrower than kMinPartSize (a multiple of both kMr and kNr). Each
+// rectangle packs all of A (column split) or B (row split) again, so fewer
+// is cheaper: at 256x784x1024 on two threads, 8 rectangles packed A eight
+// times. Two per thread still let one thread take over half the share of a
+// thread the system has descheduled on a shared machine.
+constexpr int64_t kPartsPerThread = 2;
 constexpr int64_t kMinPartSize = 96;
 
 // Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall

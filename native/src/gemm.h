@@ -13,7 +13,7 @@
 // The output stage (bias, activation) runs on each MR x NR tile right after
 // its last K slice, while the tile is still in L1.
 //
-// Threading: the C matrix is cut into a few column (or row) strips per
+// Threading: the C matrix is cut into two column (or row) strips per
 // thread, claimed dynamically, and each thread runs the loops above on its
 // strip with its own packing buffers. Every element of C is summed in the
 // same order whatever the split, so the result does not depend on the thread

@@ -130,8 +130,21 @@ float activate(Activation activation, float x, float alpha) {
 // Adds the bias and applies the activation to rows [i0, i0 + rows) x
 // columns [j0, j0 + cols) of batch `batch`, whose top-left element is `c`.
 void output_stage(const GemmProblem& pr, int64_t batch, float* c, int64_t i0,
-                  int64_t j0, int rows, int cols) {
+                  int64_t j0, int rows, int cols, bool avx2) {
   const Broadcast2d& bias = pr.bias;
+  // Whole tiles with a bias laid out along the columns (a dense layer's)
+  // take the vector path: this scalar loop cost a quarter of the time of a
+  // 256x784x1024 product with bias and leaky relu.
+  if (avx2 && cols == kNr && (bias.data == nullptr || bias.col_stride == 1)) {
+    const float* bias_tile =
+        bias.data == nullptr
+            ? nullptr
+            : bias.data + batch * bias.batch_stride + i0 * bias.row_stride + j0;
+    if (output_stage_avx2(c, pr.n, bias_tile, bias.row_stride, pr.activation,
+                          pr.leaky_alpha, rows)) {
+      return;
+    }
+  }
   const Broadcast2d& prelu = pr.prelu_alpha;
   for (int i = 0; i < rows; ++i) {
     float* row = c + i * pr.n;
@@ -214,8 +227,9 @@ int64_t k_slice(int64_t k) {
 
 // Computes rows [r0, r1) x columns [c0, c1) of C for one batch.
 void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
-                 int64_t c0, int64_t c1, MicroKernel kernel,
-                 PackRows pack_rows) {
+                 int64_t c0, int64_t c1, bool avx2) {
+  const MicroKernel kernel = avx2 ? micro_kernel_avx2 : micro_kernel_portable;
+  const PackRows pack_rows = avx2 ? pack_rows_avx2 : pack_rows_portable;
   const float* a = pr.a + batch * pr.a_batch_stride;
   const float* b = pr.b + batch * pr.b_batch_stride;
   float* c = pr.c + batch * pr.m * pr.n;
@@ -230,7 +244,8 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
     }
     if (has_stage) {
       output_stage(pr, batch, c + r0 * pr.n + c0, r0, c0,
-                   static_cast<int>(r1 - r0), static_cast<int>(c1 - c0));
+                   static_cast<int>(r1 - r0), static_cast<int>(c1 - c0),
+                   false);
     }
     return;
   }
@@ -268,7 +283,8 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
             kernel(kc, packed_a + ir * kc, b_panel, tile, pr.n,
                    !first || pr.accumulate, rows, cols);
             if (last && has_stage) {
-              output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols);
+              output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols,
+                           avx2);
             }
           }
         }
@@ -286,8 +302,6 @@ int64_t round_up(int64_t value, int64_t multiple) {
 void gemm(const GemmProblem& pr) {
   if (pr.batch == 0 || pr.m == 0 || pr.n == 0) return;
   const bool avx2 = current_isa() == Isa::kAvx2;
-  const MicroKernel kernel = avx2 ? micro_kernel_avx2 : micro_kernel_portable;
-  const PackRows pack_rows = avx2 ? pack_rows_avx2 : pack_rows_portable;
 
   // Cut each product into rectangles for the threads to claim. Splitting
   // C by columns repacks all of A for every rectangle, and by rows all of
@@ -322,7 +336,7 @@ void gemm(const GemmProblem& pr) {
     const int64_t r1 = std::min(pr.m, r0 + row_step);
     const int64_t c1 = std::min(pr.n, c0 + col_step);
     if (r0 < r1 && c0 < c1) {
-      gemm_region(pr, batch, r0, r1, c0, c1, kernel, pack_rows);
+      gemm_region(pr, batch, r0, r1, c0, c1, avx2);
     }
   };
   if (threads == 1) {

@@ -88,6 +88,15 @@ void micro_kernel_avx2(int64_t kc, const float* a_panel, const float* b_panel,
                        float* c, int64_t ldc, bool accumulate, int rows,
                        int cols);
 
+// Output stage of one tile, vectorized for the common dense-layer case:
+// adds bias[i * bias_row_stride + j] (null: no bias) and applies `activation`
+// (linear, relu or leaky relu with `alpha`) to the top-left rows x kNr
+// elements of the tile at c (row stride ldc). Gives the same values as the
+// scalar stage. Returns false, touching nothing, for any other activation.
+bool output_stage_avx2(float* c, int64_t ldc, const float* bias,
+                       int64_t bias_row_stride, Activation activation,
+                       float alpha, int rows);
+
 // Packing of `rows` (kMr or kNr) rows of length kc, row stride ld, into
 // dst[p * rows + i] = src[i * ld + p]: the transposing case of packing, for
 // op(A) not transposed and op(B) transposed. The AVX2 version transposes

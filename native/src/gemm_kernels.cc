@@ -142,6 +142,36 @@ __attribute__((target("avx2,fma"))) void pack_rows_avx2(
   }
 }
 
+__attribute__((target("avx2,fma"))) bool output_stage_avx2(
+    float* c, int64_t ldc, const float* bias, int64_t bias_row_stride,
+    Activation activation, float alpha, int rows) {
+  if (activation != Activation::kLinear && activation != Activation::kRelu &&
+      activation != Activation::kLeakyRelu) {
+    return false;
+  }
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 alphas = _mm256_set1_ps(alpha);
+  for (int i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    for (int j = 0; j < kNr; j += 8) {
+      __m256 x = _mm256_loadu_ps(row + j);
+      if (bias != nullptr) {
+        x = _mm256_add_ps(x, _mm256_loadu_ps(bias + i * bias_row_stride + j));
+      }
+      // An ordered compare is false for NaN, which passes through as in the
+      // scalar stage.
+      const __m256 negative = _mm256_cmp_ps(x, zero, _CMP_LT_OQ);
+      if (activation == Activation::kRelu) {
+        x = _mm256_blendv_ps(x, zero, negative);
+      } else if (activation == Activation::kLeakyRelu) {
+        x = _mm256_blendv_ps(x, _mm256_mul_ps(x, alphas), negative);
+      }
+      _mm256_storeu_ps(row + j, x);
+    }
+  }
+  return true;
+}
+
 __attribute__((target("avx2,fma"))) void micro_kernel_avx2(
     int64_t kc, const float* a_panel, const float* b_panel, float* c,
     int64_t ldc, bool accumulate, int rows, int cols) {
@@ -222,6 +252,11 @@ void micro_kernel_avx2(int64_t kc, const float* a_panel, const float* b_panel,
 void pack_rows_avx2(const float* src, int64_t ld, int rows, int64_t kc,
                     float* dst) {
   pack_rows_portable(src, ld, rows, kc, dst);
+}
+
+bool output_stage_avx2(float*, int64_t, const float*, int64_t, Activation,
+                       float, int) {
+  return false;
 }
 
 #endif

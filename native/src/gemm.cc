@@ -193,7 +193,10 @@ class AlignedFloats {
   float* reserve(size_t size) {
     if (size > capacity_) {
       std::free(data_);
-      const size_t bytes = (size * sizeof(float) + kAlign - 1) / kAlign * kAlign;
+      capacity_ = 0;
+      // aligned_alloc wants a multiple of the alignment.
+      const size_t bytes =
+          (size * sizeof(float) + kAlign - 1) / kAlign * kAlign;
       data_ = static_cast<float*>(std::aligned_alloc(kAlign, bytes));
       if (data_ == nullptr) throw std::bad_alloc();
       capacity_ = size;

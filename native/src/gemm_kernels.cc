@@ -1,5 +1,6 @@
-// The two micro-kernels of gemm.h: a portable one in plain C++ and one for
-// AVX2 with FMA, selected at run time.
+// The two micro-kernels of gemm.h, a portable one in plain C++ and one for
+// AVX2 with FMA, selected at run time; beside them the transposing packing
+// step (portable and AVX2) and the AVX2 output stage of whole tiles.
 //
 // Both hold a 6 x 16 tile of C in registers (for AVX2: 12 ymm accumulators,
 // two ymm for the B row, one for the broadcast A value) and walk the packed

@@ -132,17 +132,19 @@ describe('native backend kernels', { skip }, () => {
       'prelu',
     ] as const;
     for (const activation of activations) {
-      for (const biasShape of [[9], [7, 1], [1]]) {
+      // 21 columns: one whole 16-wide tile (the vector output stage) and
+      // a partial one (the scalar stage).
+      for (const biasShape of [[21], [7, 1], [1]]) {
         const difference = await compareWithCpu(() => {
           // Specials in a make some outputs NaN or infinite.
           const a = tensor([7, 11], 3, true);
-          const b = tensor([11, 9], 4);
+          const b = tensor([11, 21], 4);
           return tf.fused.matMul({
             a,
             b,
             bias: tensor(biasShape, 5),
             activation,
-            preluActivationWeights: activation === 'prelu' ? tensor([9], 6) : undefined,
+            preluActivationWeights: activation === 'prelu' ? tensor([21], 6) : undefined,
             leakyreluAlpha: 0.3,
           });
         });

@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <new>
 
 #include "cpu_features.h"
 #include "thread_pool.h"
@@ -26,19 +27,28 @@ constexpr int64_t kNc = 2048;
 constexpr int64_t kParallelMinMacs = 1 << 16;
 
 // Threaded products are cut into up to this many rectangles per thread,
-// none narrower than kMinPartSize (a multiple of both kMr and kNr).
-constexpr int64_t kPartsPerThread = 4;
+// none narrower than kMinPartSize (a multiple of both kMr and kNr). Each
+// rectangle packs all of A (column split) or B (row split) again, so fewer
+// is cheaper: at 256x784x1024 on two threads, 8 rectangles packed A eight
+// times. Two per thread still let one thread take over half the share of a
+// thread the system has descheduled on a shared machine.
+constexpr int64_t kPartsPerThread = 2;
 constexpr int64_t kMinPartSize = 96;
 
 // Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
 // panels: panel r holds, for each p, MR consecutive values (zero past M).
 void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
-            int64_t p0, int64_t kc, float* dst) {
+            int64_t p0, int64_t kc, PackRows pack_rows, float* dst) {
   for (int64_t r = 0; r < mc; r += kMr) {
     const int rows = static_cast<int>(std::min<int64_t>(kMr, mc - r));
     float* panel = dst + r * kc;
-    if (pr.trans_a) {
+    if (pr.trans_a && rows == kMr) {
       // A is K x M: a row of A holds consecutive rows of op(A).
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(panel + p * kMr, a + (p0 + p) * pr.m + i0 + r,
+                    kMr * sizeof(float));
+      }
+    } else if (pr.trans_a) {
       for (int64_t p = 0; p < kc; ++p) {
         const float* source = a + (p0 + p) * pr.m + i0 + r;
         float* out = panel + p * kMr;
@@ -46,6 +56,8 @@ void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
         for (; i < rows; ++i) out[i] = source[i];
         for (; i < kMr; ++i) out[i] = 0.0f;
       }
+    } else if (rows == kMr) {
+      pack_rows(a + (i0 + r) * pr.k + p0, pr.k, kMr, kc, panel);
     } else {
       for (int i = 0; i < kMr; ++i) {
         if (i < rows) {
@@ -62,11 +74,13 @@ void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
 // Packs rows [p0, p0 + kc) x columns [j0, j0 + nc) of op(B) into NR-wide
 // panels: panel q holds, for each p, NR consecutive values (zero past N).
 void pack_b(const GemmProblem& pr, const float* b, int64_t p0, int64_t kc,
-            int64_t j0, int64_t nc, float* dst) {
+            int64_t j0, int64_t nc, PackRows pack_rows, float* dst) {
   for (int64_t q = 0; q < nc; q += kNr) {
     const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - q));
     float* panel = dst + q * kc;
-    if (pr.trans_b) {
+    if (pr.trans_b && cols == kNr) {
+      pack_rows(b + (j0 + q) * pr.k + p0, pr.k, kNr, kc, panel);
+    } else if (pr.trans_b) {
       // B is N x K: a row of B is a column of op(B).
       for (int j = 0; j < kNr; ++j) {
         if (j < cols) {
@@ -75,6 +89,11 @@ void pack_b(const GemmProblem& pr, const float* b, int64_t p0, int64_t kc,
         } else {
           for (int64_t p = 0; p < kc; ++p) panel[p * kNr + j] = 0.0f;
         }
+      }
+    } else if (cols == kNr) {
+      for (int64_t p = 0; p < kc; ++p) {
+        std::memcpy(panel + p * kNr, b + (p0 + p) * pr.n + j0 + q,
+                    kNr * sizeof(float));
       }
     } else {
       for (int64_t p = 0; p < kc; ++p) {
@@ -111,8 +130,21 @@ float activate(Activation activation, float x, float alpha) {
 // Adds the bias and applies the activation to rows [i0, i0 + rows) x
 // columns [j0, j0 + cols) of batch `batch`, whose top-left element is `c`.
 void output_stage(const GemmProblem& pr, int64_t batch, float* c, int64_t i0,
-                  int64_t j0, int rows, int cols) {
+                  int64_t j0, int rows, int cols, bool avx2) {
   const Broadcast2d& bias = pr.bias;
+  // Whole tiles with a bias laid out along the columns (a dense layer's)
+  // take the vector path: this scalar loop cost a quarter of the time of a
+  // 256x784x1024 product with bias and leaky relu.
+  if (avx2 && cols == kNr && (bias.data == nullptr || bias.col_stride == 1)) {
+    const float* bias_tile =
+        bias.data == nullptr
+            ? nullptr
+            : bias.data + batch * bias.batch_stride + i0 * bias.row_stride + j0;
+    if (output_stage_avx2(c, pr.n, bias_tile, bias.row_stride, pr.activation,
+                          pr.leaky_alpha, rows)) {
+      return;
+    }
+  }
   const Broadcast2d& prelu = pr.prelu_alpha;
   for (int i = 0; i < rows; ++i) {
     float* row = c + i * pr.n;
@@ -147,10 +179,41 @@ void output_stage(const GemmProblem& pr, int64_t batch, float* c, int64_t i0,
   }
 }
 
-// Scratch space for packing, one set per thread, grown on demand.
+// A float buffer aligned to a cache line, grown on demand. The AVX2
+// micro-kernel reads a 64-byte row of a B panel per step: with the 16-byte
+// alignment of std::vector every such row would straddle two cache lines.
+class AlignedFloats {
+ public:
+  AlignedFloats() = default;
+  AlignedFloats(const AlignedFloats&) = delete;
+  AlignedFloats& operator=(const AlignedFloats&) = delete;
+  ~AlignedFloats() { std::free(data_); }
+
+  // Returns room for at least `size` floats; the contents are not kept.
+  float* reserve(size_t size) {
+    if (size > capacity_) {
+      std::free(data_);
+      capacity_ = 0;
+      // aligned_alloc wants a multiple of the alignment.
+      const size_t bytes =
+          (size * sizeof(float) + kAlign - 1) / kAlign * kAlign;
+      data_ = static_cast<float*>(std::aligned_alloc(kAlign, bytes));
+      if (data_ == nullptr) throw std::bad_alloc();
+      capacity_ = size;
+    }
+    return data_;
+  }
+
+ private:
+  static constexpr size_t kAlign = 64;
+  float* data_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+// Scratch space for packing, one set per thread.
 struct PackBuffers {
-  std::vector<float> a;
-  std::vector<float> b;
+  AlignedFloats a;
+  AlignedFloats b;
 };
 
 PackBuffers& thread_buffers() {
@@ -158,9 +221,18 @@ PackBuffers& thread_buffers() {
   return buffers;
 }
 
+// Depth of the K slices: at most kKc, the K range cut into equal parts.
+// It depends on K only, so the summation order does not depend on threads.
+int64_t k_slice(int64_t k) {
+  const int64_t slices = (k + kKc - 1) / kKc;
+  return (k + slices - 1) / slices;
+}
+
 // Computes rows [r0, r1) x columns [c0, c1) of C for one batch.
 void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
-                 int64_t c0, int64_t c1, MicroKernel kernel) {
+                 int64_t c0, int64_t c1, bool avx2) {
+  const MicroKernel kernel = avx2 ? micro_kernel_avx2 : micro_kernel_portable;
+  const PackRows pack_rows = avx2 ? pack_rows_avx2 : pack_rows_portable;
   const float* a = pr.a + batch * pr.a_batch_stride;
   const float* b = pr.b + batch * pr.b_batch_stride;
   float* c = pr.c + batch * pr.m * pr.n;
@@ -175,34 +247,36 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
     }
     if (has_stage) {
       output_stage(pr, batch, c + r0 * pr.n + c0, r0, c0,
-                   static_cast<int>(r1 - r0), static_cast<int>(c1 - c0));
+                   static_cast<int>(r1 - r0), static_cast<int>(c1 - c0),
+                   false);
     }
     return;
   }
 
   PackBuffers& buffers = thread_buffers();
-  const int64_t kc_max = std::min(kKc, pr.k);
+  const int64_t kc_max = k_slice(pr.k);
   const int64_t nc_max = std::min(kNc, c1 - c0);
   const int64_t mc_max = std::min(kMc, r1 - r0);
   const size_t b_size = static_cast<size_t>(
       kc_max * ((nc_max + kNr - 1) / kNr) * kNr);
   const size_t a_size = static_cast<size_t>(
       kc_max * ((mc_max + kMr - 1) / kMr) * kMr);
-  if (buffers.b.size() < b_size) buffers.b.resize(b_size);
-  if (buffers.a.size() < a_size) buffers.a.resize(a_size);
-  float* packed_b = buffers.b.data();
-  float* packed_a = buffers.a.data();
+  float* packed_b = buffers.b.reserve(b_size);
+  float* packed_a = buffers.a.reserve(a_size);
 
+  // Equal K slices: a thin last slice (16 of K = 784 with slices of 256)
+  // would load and store every C tile once more for little work.
+  const int64_t k_step = k_slice(pr.k);
   for (int64_t jc = c0; jc < c1; jc += kNc) {
     const int64_t nc = std::min(kNc, c1 - jc);
-    for (int64_t pc = 0; pc < pr.k; pc += kKc) {
-      const int64_t kc = std::min(kKc, pr.k - pc);
+    for (int64_t pc = 0; pc < pr.k; pc += k_step) {
+      const int64_t kc = std::min(k_step, pr.k - pc);
       const bool first = pc == 0;
       const bool last = pc + kc == pr.k;
-      pack_b(pr, b, pc, kc, jc, nc, packed_b);
+      pack_b(pr, b, pc, kc, jc, nc, pack_rows, packed_b);
       for (int64_t ic = r0; ic < r1; ic += kMc) {
         const int64_t mc = std::min(kMc, r1 - ic);
-        pack_a(pr, a, ic, mc, pc, kc, packed_a);
+        pack_a(pr, a, ic, mc, pc, kc, pack_rows, packed_a);
         for (int64_t jr = 0; jr < nc; jr += kNr) {
           const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - jr));
           const float* b_panel = packed_b + jr * kc;
@@ -212,7 +286,8 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
             kernel(kc, packed_a + ir * kc, b_panel, tile, pr.n,
                    !first || pr.accumulate, rows, cols);
             if (last && has_stage) {
-              output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols);
+              output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols,
+                           avx2);
             }
           }
         }
@@ -229,9 +304,7 @@ int64_t round_up(int64_t value, int64_t multiple) {
 
 void gemm(const GemmProblem& pr) {
   if (pr.batch == 0 || pr.m == 0 || pr.n == 0) return;
-  const MicroKernel kernel = current_isa() == Isa::kAvx2
-                                 ? micro_kernel_avx2
-                                 : micro_kernel_portable;
+  const bool avx2 = current_isa() == Isa::kAvx2;
 
   // Cut each product into rectangles for the threads to claim. Splitting
   // C by columns repacks all of A for every rectangle, and by rows all of
@@ -265,7 +338,9 @@ void gemm(const GemmProblem& pr) {
     const int64_t c0 = (part % col_parts) * col_step;
     const int64_t r1 = std::min(pr.m, r0 + row_step);
     const int64_t c1 = std::min(pr.n, c0 + col_step);
-    if (r0 < r1 && c0 < c1) gemm_region(pr, batch, r0, r1, c0, c1, kernel);
+    if (r0 < r1 && c0 < c1) {
+      gemm_region(pr, batch, r0, r1, c0, c1, avx2);
+    }
   };
   if (threads == 1) {
     for (int64_t task = 0; task < tasks; ++task) {

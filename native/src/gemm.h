@@ -13,7 +13,7 @@
 // The output stage (bias, activation) runs on each MR x NR tile right after
 // its last K slice, while the tile is still in L1.
 //
-// Threading: the C matrix is cut into a few column (or row) strips per
+// Threading: the C matrix is cut into two column (or row) strips per
 // thread, claimed dynamically, and each thread runs the loops above on its
 // strip with its own packing buffers. Every element of C is summed in the
 // same order whatever the split, so the result does not depend on the thread
@@ -87,5 +87,27 @@ void micro_kernel_portable(int64_t kc, const float* a_panel,
 void micro_kernel_avx2(int64_t kc, const float* a_panel, const float* b_panel,
                        float* c, int64_t ldc, bool accumulate, int rows,
                        int cols);
+
+// Output stage of one tile, vectorized for the common dense-layer case:
+// adds bias[i * bias_row_stride + j] (null: no bias) and applies `activation`
+// (linear, relu or leaky relu with `alpha`) to the top-left rows x kNr
+// elements of the tile at c (row stride ldc). Gives the same values as the
+// scalar stage. Returns false, touching nothing, for any other activation.
+bool output_stage_avx2(float* c, int64_t ldc, const float* bias,
+                       int64_t bias_row_stride, Activation activation,
+                       float alpha, int rows);
+
+// Packing of `rows` (kMr or kNr) rows of length kc, row stride ld, into
+// dst[p * rows + i] = src[i * ld + p]: the transposing case of packing, for
+// op(A) not transposed and op(B) transposed. The AVX2 version transposes
+// 8 x 8 blocks in registers; both write the same values.
+using PackRows = void (*)(const float* src, int64_t ld, int rows, int64_t kc,
+                          float* dst);
+
+void pack_rows_portable(const float* src, int64_t ld, int rows, int64_t kc,
+                        float* dst);
+
+void pack_rows_avx2(const float* src, int64_t ld, int rows, int64_t kc,
+                    float* dst);
 
 }  // namespace mg

@@ -52,6 +52,15 @@ function replaceWithValidManifest(checkpoint: string, file: string, bytes: Buffe
   fs.writeFileSync(manifestFile, JSON.stringify(manifest));
 }
 
+/** Fails unless both runs' epoch-3 checkpoints hold the same state. */
+function assertSameEpoch3(reference: string, runDir: string): void {
+  const difference = sameState(
+    path.join(reference, 'checkpoints', 'epoch-0003'),
+    path.join(runDir, 'checkpoints', 'epoch-0003'),
+  );
+  assert.equal(difference, undefined);
+}
+
 describe('GAN training runs', () => {
   let dir: string;
   let reference: string;
@@ -154,13 +163,7 @@ describe('GAN training runs', () => {
 
     const second = await trainGan({ config: tinyGanConfig(dir), runDir, resume: true });
     assert.equal(second.status, 'finished');
-    assert.equal(
-      sameState(
-        path.join(reference, 'checkpoints', 'epoch-0003'),
-        path.join(runDir, 'checkpoints', 'epoch-0003'),
-      ),
-      undefined,
-    );
+    assertSameEpoch3(reference, runDir);
     assert.deepEqual(lossesOf(runDir), lossesOf(reference));
     // The mid-epoch checkpoint is superseded and pruned.
     assert.ok(!fs.existsSync(path.join(runDir, 'checkpoints', 'epoch-0001-step-000001')));
@@ -229,13 +232,7 @@ describe('GAN training runs', () => {
 
     const resumed = await trainGan({ config: tinyGanConfig(dir), runDir, resume: true });
     assert.equal(resumed.status, 'finished');
-    assert.equal(
-      sameState(
-        path.join(reference, 'checkpoints', 'epoch-0003'),
-        path.join(runDir, 'checkpoints', 'epoch-0003'),
-      ),
-      undefined,
-    );
+    assertSameEpoch3(reference, runDir);
   });
 
   it('trainGan() stops at a NaN loss, naming the last good checkpoint, and saves nothing new', async () => {
@@ -310,13 +307,7 @@ describe('GAN training runs', () => {
     const resumed = [...cliArgs(runDir, 3), ...evalFlags, '--resume'];
     assert.equal(await main(resumed, second.io), 0, second.err.join('\n'));
 
-    assert.equal(
-      sameState(
-        path.join(reference, 'checkpoints', 'epoch-0003'),
-        path.join(runDir, 'checkpoints', 'epoch-0003'),
-      ),
-      undefined,
-    );
+    assertSameEpoch3(reference, runDir);
     assert.deepEqual(lossesOf(runDir), lossesOf(reference));
     const records = fs
       .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')

@@ -55,26 +55,22 @@ export function writeSyntheticDataset(
   fs.mkdirSync(dir, { recursive: true });
   const train = syntheticDigits(trainCount, 1);
   const test = syntheticDigits(testCount, 2);
-  writeIdxFile(path.join(dir, SPLIT_FILES.trainImages), {
-    dtype: 'uint8',
-    shape: [trainCount, 28, 28],
-    data: train.images,
-  });
-  writeIdxFile(path.join(dir, SPLIT_FILES.trainLabels), {
-    dtype: 'uint8',
-    shape: [trainCount],
-    data: train.labels,
-  });
-  writeIdxFile(path.join(dir, SPLIT_FILES.testImages), {
-    dtype: 'uint8',
-    shape: [testCount, 28, 28],
-    data: test.images,
-  });
-  writeIdxFile(path.join(dir, SPLIT_FILES.testLabels), {
-    dtype: 'uint8',
-    shape: [testCount],
-    data: test.labels,
-  });
+  const splits = [
+    [train, trainCount, SPLIT_FILES.trainImages, SPLIT_FILES.trainLabels],
+    [test, testCount, SPLIT_FILES.testImages, SPLIT_FILES.testLabels],
+  ] as const;
+  for (const [set, count, imagesFile, labelsFile] of splits) {
+    writeIdxFile(path.join(dir, imagesFile), {
+      dtype: 'uint8',
+      shape: [count, 28, 28],
+      data: set.images,
+    });
+    writeIdxFile(path.join(dir, labelsFile), {
+      dtype: 'uint8',
+      shape: [count],
+      data: set.labels,
+    });
+  }
 }
 
 /** Captures what a command prints, for `main(argv, io)`. */

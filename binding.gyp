@@ -13,7 +13,8 @@
         "native/src/elementwise.cc",
         "native/src/reduce.cc",
         "native/src/adam.cc",
-        "native/src/conv.cc"
+        "native/src/conv.cc",
+        "native/src/random.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -20,7 +20,8 @@ import {
 import { buildDiscriminator, buildGenerator } from '../src/models/gan.js';
 import { createAdam } from '../src/train/adam.js';
 import { GanTrainer } from '../src/train/gan-step.js';
-import { Random } from '../src/util/random.js';
+import { loadAddon } from '../src/backend/native-addon.js';
+import { Random, setDropoutMaskFill } from '../src/util/random.js';
 import {
   largestDifference,
   nativeSkipReason,
@@ -145,6 +146,42 @@ describe('native backend in training', { skip }, () => {
       t.diagnostic(`largest difference ${largest.toExponential(2)}`);
     },
   );
+
+  it('the native dropout-mask loop draws the same masks and state as the JavaScript one', () => {
+    const load = loadAddon();
+    assert.ok(load.ok);
+    const { addon } = load;
+    const draw = (seed: number, size: number, rate: number) => {
+      const random = new Random(seed);
+      random.uniform();
+      const mask = random.fillDropoutMask(new Float32Array(size), rate);
+      // A second draw checks that the state went on from the right place.
+      return { mask, state: random.state(), next: random.uniform() };
+    };
+    const cases: [number, number, number][] = [
+      [1, 4096, 0.3],
+      [7, 70001, 0.3],
+      [123456789, 10000, 0.5],
+      [42, 8192, 0.01],
+      [5, 4096, 0],
+    ];
+    for (const [seed, size, rate] of cases) {
+      setDropoutMaskFill(undefined);
+      const scripted = draw(seed, size, rate);
+      setDropoutMaskFill((out, state, threshold, keep) =>
+        addon.dropoutMask(out, state, threshold, keep),
+      );
+      const native = draw(seed, size, rate);
+      assert.deepEqual(native.state, scripted.state, `state, seed ${seed}`);
+      assert.equal(native.next, scripted.next, `next draw, seed ${seed}`);
+      assert.ok(
+        native.mask.every((value, i) => Object.is(value, scripted.mask[i])),
+        `mask values, seed ${seed}`,
+      );
+      const kept = native.mask.filter((value) => value > 0).length / size;
+      assert.ok(Math.abs(kept - (1 - rate)) < 0.03, `kept share ${kept} at rate ${rate}`);
+    }
+  });
 
   it('MNIST_GAN_NATIVE_ISA=portable and MNIST_GAN_THREADS set the path and thread count', () => {
     const script =

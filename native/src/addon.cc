@@ -16,6 +16,7 @@
 #include "cpu_features.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "random.h"
 #include "reduce.h"
 #include "thread_pool.h"
 
@@ -39,6 +40,7 @@ const char* type_name(napi_typedarray_type type) {
     case napi_float64_array: return "Float64Array";
     case napi_int32_array: return "Int32Array";
     case napi_uint8_array: return "Uint8Array";
+    case napi_uint32_array: return "Uint32Array";
     default: return "another typed array";
   }
 }
@@ -449,6 +451,21 @@ Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// dropoutMask(out, state, threshold, keep): state is a Uint32Array of the
+// generator's four words, advanced in place.
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<float> out;
+  View<uint32_t> state;
+  if (!typed(info, 0, napi_float32_array, 0, &out, "dropoutMask out") ||
+      !typed(info, 1, napi_uint32_array, 4, &state, "dropoutMask state")) {
+    return env.Undefined();
+  }
+  mg::dropout_mask(out.data, out.length, state.data, number(info, 2),
+                   number(info, 3));
+  return env.Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   mg::set_thread_count(static_cast<int>(number(info, 0)));
   return Napi::Number::New(info.Env(), mg::thread_count());
@@ -491,6 +508,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter",
               Napi::Function::New(env, Conv2dBackpropFilter));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));

@@ -106,6 +106,16 @@ export interface NativeAddon {
     dfilter: Float32Array,
     params: Float64Array,
   ): void;
+  /**
+   * Random.fillDropoutMask's loop: fills `out` from the generator whose four
+   * words are in `state`, advancing them in place.
+   */
+  dropoutMask(
+    out: Float32Array,
+    state: Uint32Array,
+    threshold: number,
+    keep: number,
+  ): void;
   /** Sets the thread count (at least 1) and returns the one in use. */
   setThreads(threads: number): number;
   getThreads(): number;

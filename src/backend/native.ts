@@ -12,6 +12,7 @@ import { NativeBackend } from './native-backend.js';
 import { loadAddon } from './native-addon.js';
 import type { NativeAddon } from './native-addon.js';
 import { registerNativeKernels } from './native-kernels/index.js';
+import { setDropoutMaskFill } from '../util/random.js';
 
 /** Whether the backend is registered, and if not, why. */
 export type NativeLoadResult = { ok: true } | { ok: false; reason: string };
@@ -46,6 +47,12 @@ export async function loadNativeBackend(): Promise<NativeLoadResult> {
     return { ok: false, reason: `registering the native kernels failed: ${message}` };
   }
   registered = true;
+  // The same stream as the JavaScript loop, some ten times faster: a GAN
+  // step draws about 700,000 dropout-mask values.
+  const { addon } = load;
+  setDropoutMaskFill((out, state, threshold, keep) =>
+    addon.dropoutMask(out, state, threshold, keep),
+  );
   return { ok: true };
 }
 

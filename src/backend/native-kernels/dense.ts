@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelFunc, Tensor } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
+import { takeOutput } from '../native-backend.js';
 import { floatsOf, inputOf } from './common.js';
 import type { KernelContext, NativeKernel } from './common.js';
 
@@ -60,7 +61,7 @@ function denseKernel(withLeakyRelu: boolean) {
         );
       }
       const backend = args.backend as MathBackendCPU;
-      const out = new Float32Array(batch * outputs);
+      const out = takeOutput(backend, batch * outputs);
       params.fill(0);
       params[0] = 1;
       params[1] = batch;
@@ -97,7 +98,7 @@ function leakyReluGradKernel({ addon }: KernelContext): KernelFunc {
       );
     }
     const backend = args.backend as MathBackendCPU;
-    const out = new Float32Array(floatsOf(backend, dy).length);
+    const out = takeOutput(backend, floatsOf(backend, dy).length);
     addon.leakyReluGrad(
       floatsOf(backend, dy),
       floatsOf(backend, y),

@@ -7,6 +7,7 @@ import type { NamedAttrMap } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import { BINARY_OP, UNARY_OP } from '../native-addon.js';
+import { takeOutput } from '../native-backend.js';
 import { allFloat32, floatsOf, inputOf, sizeOf, valuesOf } from './common.js';
 import type { NativeKernel } from './common.js';
 
@@ -110,7 +111,7 @@ function binaryKernel(
         const backend = args.backend as MathBackendCPU;
         const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
         const size = sizeOf(outShape);
-        const out = isComparison ? new Uint8Array(size) : new Float32Array(size);
+        const out = isComparison ? new Uint8Array(size) : takeOutput(backend, size);
         addon.binary(op, floatsOf(backend, a), floatsOf(backend, b), out, plan);
         return backend.makeTensorInfo(outShape, isComparison ? 'bool' : 'float32', out);
       },
@@ -132,7 +133,7 @@ function unaryKernel(
         const x = inputOf(args.inputs, 'x', name);
         if (x.dtype !== 'float32') return fallback(args);
         const backend = args.backend as MathBackendCPU;
-        const out = new Float32Array(sizeOf(x.shape));
+        const out = takeOutput(backend, sizeOf(x.shape));
         const [alpha, beta] = scalars(args.attrs);
         addon.unary(op, floatsOf(backend, x), out, alpha, beta);
         return backend.makeTensorInfo(x.shape, 'float32', out);
@@ -159,7 +160,7 @@ const selectKernel: NativeKernel = {
         return fallback(args);
       }
       const backend = args.backend as MathBackendCPU;
-      const out = new Float32Array(sizeOf(t.shape));
+      const out = takeOutput(backend, sizeOf(t.shape));
       addon.select(
         valuesOf(backend, condition) as Uint8Array,
         floatsOf(backend, t),

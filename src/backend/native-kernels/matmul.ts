@@ -11,6 +11,7 @@ import type { KernelFunc } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 import { ACTIVATION } from '../native-addon.js';
+import { takeOutput } from '../native-backend.js';
 import { allFloat32, floatsOf, inputOf, optionalInput, sizeOf } from './common.js';
 import type { KernelContext, NativeKernel } from './common.js';
 
@@ -87,7 +88,7 @@ function matMulKernel(): (context: KernelContext) => KernelFunc {
       if (activation === 'prelu' && !prelu) return fallback(args);
 
       const backend = args.backend as MathBackendCPU;
-      const out = new Float32Array(batch * m * n);
+      const out = takeOutput(backend, batch * m * n);
       params[0] = batch;
       params[1] = m;
       params[2] = n;

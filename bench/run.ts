@@ -6,11 +6,16 @@
  * Measures images/s of the GAN training step, GFLOPS of the GAN's matrix
  * products (each plain and with either operand transposed) and images/s of
  * a DCGAN-like convolution step. The native backend and PyTorch each run on
- * one thread and on all cores, and each side's best counts, as the issue
- * asks. Every figure is a median of several repeats. Prints a table and
- * writes everything, ratios included, to bench/results/latest.json.
+ * one thread and on all cores, and each side's best counts. Every figure is
+ * a median of several repeats.
  *
- * Usage: node dist/bench/run.js [--repeats N] [--steps N] [--out FILE]
+ * A shared machine's speed drifts over minutes, so the native backend and
+ * PyTorch are measured in alternating rounds; each round gives its own
+ * ratios, and the reported figures and ratios are medians over the rounds.
+ * Prints a table and writes everything, each round included, to
+ * bench/results/latest.json.
+ *
+ * Usage: node dist/bench/run.js [--rounds N] [--repeats N] [--steps N] [--out FILE]
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
@@ -29,6 +34,7 @@ import {
   convStepRate,
   ganStepRate,
   matMulGflops,
+  median,
 } from './tfjs-cases.js';
 
 /** Figures of one backend (or one PyTorch thread count). */
@@ -42,6 +48,7 @@ interface Figures {
 }
 
 interface Options {
+  rounds: number;
   repeats: number;
   steps: number;
   out: string;
@@ -52,6 +59,7 @@ const PYTHON = '/usr/bin/python3';
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
+    rounds: 3,
     repeats: 5,
     steps: 12,
     out: path.join(ROOT, 'bench/results/latest.json'),
@@ -61,13 +69,13 @@ function parseOptions(argv: string[]): Options {
     if (flag === '--out' && value !== undefined) {
       options.out = path.resolve(value);
     } else if (
-      (flag === '--repeats' || flag === '--steps') &&
+      (flag === '--rounds' || flag === '--repeats' || flag === '--steps') &&
       /^[1-9]\d*$/.test(value ?? '')
     ) {
-      options[flag === '--repeats' ? 'repeats' : 'steps'] = Number(value);
+      options[flag.slice(2) as 'rounds' | 'repeats' | 'steps'] = Number(value);
     } else {
       throw new Error(
-        `bench: expected --repeats N, --steps N or --out FILE, got "${flag} ${value ?? ''}"`,
+        `bench: expected --rounds N, --repeats N, --steps N or --out FILE, got "${flag} ${value ?? ''}"`,
       );
     }
   }
@@ -171,76 +179,119 @@ function format(value: number | null | undefined, digits = 1): string {
   return value === undefined || value === null ? '-' : value.toFixed(digits);
 }
 
+/** Median of `values` (not changed). */
+function medianOf(values: number[]): number {
+  return median([...values]);
+}
+
+/** Figure by figure, the median over several sets of figures. */
+function medianFigures(sets: Figures[]): Figures {
+  const matmulGflops: Record<string, number> = {};
+  for (const key of Object.keys(sets[0].matmulGflops)) {
+    matmulGflops[key] = medianOf(sets.map((f) => f.matmulGflops[key]));
+  }
+  const conv = sets
+    .map((f) => f.convImagesPerSecond)
+    .filter((value): value is number => value !== null);
+  return {
+    ganImagesPerSecond: medianOf(sets.map((f) => f.ganImagesPerSecond)),
+    matmulGflops,
+    convImagesPerSecond: conv.length > 0 ? medianOf(conv) : null,
+    ...(sets[0].blas !== undefined ? { blas: sets[0].blas } : {}),
+  };
+}
+
+/** The native backend's figures over PyTorch's, measured in one round. */
+function ratiosOf(native: Figures, torch: Figures): Record<string, number> {
+  const ratios: Record<string, number> = {
+    ganStep: native.ganImagesPerSecond / torch.ganImagesPerSecond,
+  };
+  if (native.convImagesPerSecond !== null && torch.convImagesPerSecond !== null) {
+    ratios.convStep = native.convImagesPerSecond / torch.convImagesPerSecond;
+  }
+  for (const key of Object.keys(native.matmulGflops)) {
+    ratios[`matmul ${key}`] = native.matmulGflops[key] / torch.matmulGflops[key];
+  }
+  return ratios;
+}
+
+/** One round: the native backend, then PyTorch, each on 1 thread and all cores. */
+interface Round {
+  results: Record<string, Figures>;
+  ratios: Record<string, number>;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const cores = os.availableParallelism();
   const started = Date.now();
-  const results: Record<string, Figures> = {};
   const skipped: Record<string, string> = {};
+  const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
-  // TF.js backends, each in turn in this process.
-  for (const name of ['native', 'wasm', 'tensorflow'] as const) {
+  let nativeReady = true;
+  try {
+    await initBackend('native');
+  } catch (error) {
+    skipped.native = error instanceof Error ? error.message : String(error);
+    nativeReady = false;
+  }
+  const torchProblem = torchImportable();
+  if (torchProblem !== undefined) skipped.torch = torchProblem;
+
+  const rounds: Round[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    const results: Record<string, Figures> = {};
+    if (nativeReady) {
+      setNativeThreads(1);
+      results['native-1-thread'] = measureTfjs(options, 'native-1-thread', skipped);
+      setNativeThreads(cores);
+      const all = `native-${cores}-threads`;
+      results[all] = measureTfjs(options, all, skipped);
+      results.native = best(results['native-1-thread'], results[all]);
+    }
+    if (torchProblem === undefined) {
+      for (const threads of [1, cores]) {
+        const figures = runTorch(threads, options);
+        if (typeof figures === 'string') {
+          skipped[`torch-${threads}`] = figures;
+        } else {
+          results[`torch-${threads}-thread${threads > 1 ? 's' : ''}`] = figures;
+        }
+      }
+      const torchRuns = Object.keys(results).filter((key) => key.startsWith('torch-'));
+      if (torchRuns.length > 0) {
+        results.torch = torchRuns.map((key) => results[key]).reduce(best);
+      }
+    }
+    const ratios =
+      results.native && results.torch ? ratiosOf(results.native, results.torch) : {};
+    rounds.push({ results, ratios });
+    process.stderr.write(
+      `bench: round ${round} of ${options.rounds} done (${elapsed()})\n`,
+    );
+  }
+
+  // Medians over the rounds, figure by figure and ratio by ratio.
+  const results: Record<string, Figures> = {};
+  for (const key of Object.keys(rounds[0].results)) {
+    const sets = rounds.map((r) => r.results[key]).filter((f) => f !== undefined);
+    results[key] = medianFigures(sets);
+  }
+  const ratios: Record<string, number> = {};
+  for (const key of Object.keys(rounds[0].ratios)) {
+    ratios[key] = medianOf(rounds.map((r) => r.ratios[key]));
+  }
+
+  // The other TF.js backends, once: they are far from the targets.
+  for (const name of ['wasm', 'tensorflow'] as const) {
     try {
       await initBackend(name);
     } catch (error) {
       skipped[name] = error instanceof Error ? error.message : String(error);
       continue;
     }
-    if (name === 'native') {
-      setNativeThreads(1);
-      results['native-1-thread'] = measureTfjs(options, 'native-1-thread', skipped);
-      setNativeThreads(cores);
-      results[`native-${cores}-threads`] = measureTfjs(
-        options,
-        `native-${cores}-threads`,
-        skipped,
-      );
-      results.native = best(
-        results['native-1-thread'],
-        results[`native-${cores}-threads`],
-      );
-    } else {
-      results[name] = measureTfjs(options, name, skipped);
-    }
-    process.stderr.write(
-      `bench: ${name} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-    );
-  }
-
-  // PyTorch on one thread and on all cores.
-  const torchProblem = torchImportable();
-  if (torchProblem === undefined) {
-    for (const threads of [1, cores]) {
-      const figures = runTorch(threads, options);
-      if (typeof figures === 'string') {
-        skipped[`torch-${threads}`] = figures;
-      } else {
-        results[`torch-${threads}-thread${threads > 1 ? 's' : ''}`] = figures;
-      }
-    }
-    const torchRuns = Object.keys(results).filter((key) => key.startsWith('torch-'));
-    if (torchRuns.length > 0) {
-      results.torch = torchRuns.map((key) => results[key]).reduce(best);
-    }
-    process.stderr.write(
-      `bench: torch done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-    );
-  } else {
-    skipped.torch = torchProblem;
-  }
-
-  // Ratios of the native backend's best to PyTorch's best.
-  const ratios: Record<string, number> = {};
-  if (results.native && results.torch) {
-    const native = results.native;
-    const torch = results.torch;
-    ratios.ganStep = native.ganImagesPerSecond / torch.ganImagesPerSecond;
-    if (native.convImagesPerSecond !== null && torch.convImagesPerSecond !== null) {
-      ratios.convStep = native.convImagesPerSecond / torch.convImagesPerSecond;
-    }
-    for (const key of Object.keys(native.matmulGflops)) {
-      ratios[`matmul ${key}`] = native.matmulGflops[key] / torch.matmulGflops[key];
-    }
+    results[name] = measureTfjs(options, name, skipped);
+    process.stderr.write(`bench: ${name} done (${elapsed()})\n`);
   }
   if (results.native && results.wasm) {
     ratios.ganStepNativeOverWasm =
@@ -266,9 +317,16 @@ async function main(): Promise<void> {
       `${label.padEnd(30)}${columns.map((c) => format(pick(results[c])).padStart(18)).join('')}\n`,
     );
   }
-  out.write('\nratios (native best / PyTorch best unless named otherwise):\n');
+  out.write(
+    `\nratios (native best / PyTorch best unless named otherwise; median of ${rounds.length} rounds):\n`,
+  );
   for (const [key, value] of Object.entries(ratios)) {
-    out.write(`  ${key.padEnd(36)} ${value.toFixed(2)}\n`);
+    const perRound = rounds
+      .map((r) => r.ratios[key])
+      .filter((x) => x !== undefined)
+      .map((x) => x.toFixed(2));
+    const spread = perRound.length > 1 ? `   rounds: ${perRound.join(', ')}` : '';
+    out.write(`  ${key.padEnd(36)} ${value.toFixed(2)}${spread}\n`);
   }
   for (const [key, why] of Object.entries(skipped)) out.write(`skipped ${key}: ${why}\n`);
   const blas = results['torch-1-thread']?.blas;
@@ -286,10 +344,11 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus()[0]?.model ?? 'unknown', cores, loadAverage: os.loadavg() },
     nativeIsa: results.native ? getNativeIsa() : undefined,
-    options: { repeats: options.repeats, steps: options.steps },
+    options: { rounds: options.rounds, repeats: options.repeats, steps: options.steps },
     seconds: (Date.now() - started) / 1000,
     results,
     ratios,
+    rounds,
     skipped,
   });
   out.write(

@@ -9,17 +9,21 @@
  * one thread and on all cores, and each side's best counts. Every figure is
  * a median of several repeats.
  *
- * A shared machine's speed drifts over minutes, so the native backend and
- * PyTorch are measured in alternating rounds; each round gives its own
- * ratios, and the reported figures and ratios are medians over the rounds.
- * Prints a table and writes everything, each round included, to
+ * A shared machine's speed drifts from minute to minute, so the two sides of
+ * every ratio are measured seconds apart: PyTorch's script stays running and
+ * is asked for each case right after the native backend measured it. The
+ * whole sequence runs in several rounds; each round gives its own ratios,
+ * and the reported figures and ratios are medians over the rounds. Prints a
+ * table and writes everything, each round included, to
  * bench/results/latest.json.
  *
  * Usage: node dist/bench/run.js [--rounds N] [--repeats N] [--steps N] [--out FILE]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs-core';
@@ -142,27 +146,77 @@ function best(a: Figures, b: Figures): Figures {
   };
 }
 
-function runTorch(threads: number, options: Options): Figures | string {
-  const script = path.join(ROOT, 'bench/torch_reference.py');
-  const result = spawnSync(
-    PYTHON,
-    [
-      script,
-      '--threads',
-      String(threads),
-      '--repeats',
-      String(options.repeats),
-      '--steps',
-      String(options.steps),
-    ],
-    { encoding: 'utf8', timeout: 240_000 },
-  );
-  if (result.error) return `${PYTHON} could not run: ${result.error.message}`;
-  if (result.status !== 0) {
-    const lines = (result.stderr ?? '').trim().split('\n');
-    return `torch_reference.py failed: ${lines[lines.length - 1] ?? `status ${result.status}`}`;
+/** One measurement asked of the PyTorch side (see torch_reference.py --serve). */
+type TorchRequest =
+  | { case: 'gan' | 'conv'; threads: number; repeats: number; steps: number }
+  | {
+      case: 'matmul';
+      threads: number;
+      repeats: number;
+      steps: number;
+      shape: [number, number, number];
+      layout: string;
+    };
+
+/**
+ * The PyTorch reference script kept running between requests, so the bench
+ * can measure each case on both sides seconds apart instead of minutes.
+ */
+class TorchServer {
+  private readonly pending: ((line: string | Error) => void)[] = [];
+  private readonly lines: string[] = [];
+  private stderr = '';
+  private exited: Error | undefined;
+
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const waiter = this.pending.shift();
+      if (waiter) waiter(line);
+      else this.lines.push(line);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-2000);
+    });
+    child.on('exit', (code) => {
+      const lines = this.stderr.trim().split('\n');
+      this.exited = new Error(
+        `torch_reference.py exited (${code ?? 'signal'}): ${lines[lines.length - 1] ?? ''}`,
+      );
+      for (const waiter of this.pending.splice(0)) waiter(this.exited);
+    });
   }
-  return JSON.parse(result.stdout) as Figures;
+
+  /** Starts the script; returns it with its first line (versions), or why not. */
+  static async start(): Promise<{ server: TorchServer; blas: string } | string> {
+    const script = path.join(ROOT, 'bench/torch_reference.py');
+    const child = spawn(PYTHON, [script, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const server = new TorchServer(child);
+    try {
+      const hello = JSON.parse(await server.nextLine()) as { blas: string };
+      return { server, blas: hello.blas };
+    } catch (error) {
+      server.close();
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private nextLine(): Promise<string> {
+    const ready = this.lines.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise((resolve, reject) => {
+      this.pending.push((line) => (line instanceof Error ? reject(line) : resolve(line)));
+    });
+  }
+
+  async measure(request: TorchRequest): Promise<number> {
+    this.child.stdin.write(`${JSON.stringify(request)}\n`);
+    return (JSON.parse(await this.nextLine()) as { value: number }).value;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
 function torchImportable(): string | undefined {
@@ -215,7 +269,78 @@ function ratiosOf(native: Figures, torch: Figures): Record<string, number> {
   return ratios;
 }
 
-/** One round: the native backend, then PyTorch, each on 1 thread and all cores. */
+function emptyFigures(): Figures {
+  return { ganImagesPerSecond: 0, matmulGflops: {}, convImagesPerSecond: null };
+}
+
+/**
+ * One round: case by case, the native backend on 1 thread and on all
+ * cores, then PyTorch the same way, so both sides of a ratio are measured
+ * within seconds of each other. Returns figures keyed like the table's
+ * columns.
+ */
+async function measureRound(
+  options: Options,
+  cores: number,
+  nativeReady: boolean,
+  torch: { server: TorchServer; blas: string } | undefined,
+  skipped: Record<string, string>,
+): Promise<Record<string, Figures>> {
+  const threadCounts = [1, cores];
+  const label = (side: string, threads: number): string =>
+    `${side}-${threads}-thread${threads > 1 ? 's' : ''}`;
+  const results: Record<string, Figures> = {};
+  for (const threads of threadCounts) {
+    if (nativeReady) results[label('native', threads)] = emptyFigures();
+    if (torch) results[label('torch', threads)] = { ...emptyFigures(), blas: torch.blas };
+  }
+  const { repeats, steps } = options;
+  const cases: { key: string; native: () => number | null; torch: TorchRequest }[] = [
+    {
+      key: 'gan',
+      native: () => ganStepRate(steps, repeats),
+      torch: { case: 'gan', threads: 1, repeats, steps },
+    },
+    ...MATMUL_SHAPES.flatMap((shape) =>
+      LAYOUTS.map((layout) => ({
+        key: shapeKey(shape, layout),
+        native: () => matMulGflops(shape, layout, repeats),
+        torch: { case: 'matmul' as const, threads: 1, repeats, steps, shape, layout },
+      })),
+    ),
+    {
+      key: 'conv',
+      native: () => tryConvStep(options, 'native', skipped),
+      torch: { case: 'conv', threads: 1, repeats, steps },
+    },
+  ];
+  const store = (figures: Figures, key: string, value: number | null): void => {
+    if (key === 'gan') figures.ganImagesPerSecond = value ?? 0;
+    else if (key === 'conv') figures.convImagesPerSecond = value;
+    else figures.matmulGflops[key] = value ?? 0;
+  };
+  for (const c of cases) {
+    for (const threads of threadCounts) {
+      if (!nativeReady) break;
+      setNativeThreads(threads);
+      store(results[label('native', threads)], c.key, c.native());
+    }
+    for (const threads of threadCounts) {
+      if (!torch) break;
+      const value = await torch.server.measure({ ...c.torch, threads });
+      store(results[label('torch', threads)], c.key, value);
+    }
+  }
+  if (nativeReady) {
+    results.native = best(results[label('native', 1)], results[label('native', cores)]);
+  }
+  if (torch) {
+    results.torch = best(results[label('torch', 1)], results[label('torch', cores)]);
+  }
+  return results;
+}
+
+/** One round's figures and the ratios between its two sides. */
 interface Round {
   results: Record<string, Figures>;
   ratios: Record<string, number>;
@@ -235,40 +360,29 @@ async function main(): Promise<void> {
     skipped.native = error instanceof Error ? error.message : String(error);
     nativeReady = false;
   }
+  let torch: { server: TorchServer; blas: string } | undefined;
   const torchProblem = torchImportable();
-  if (torchProblem !== undefined) skipped.torch = torchProblem;
+  if (torchProblem !== undefined) {
+    skipped.torch = torchProblem;
+  } else {
+    const started = await TorchServer.start();
+    if (typeof started === 'string') skipped.torch = started;
+    else torch = started;
+  }
 
   const rounds: Round[] = [];
-  for (let round = 1; round <= options.rounds; round++) {
-    const results: Record<string, Figures> = {};
-    if (nativeReady) {
-      setNativeThreads(1);
-      results['native-1-thread'] = measureTfjs(options, 'native-1-thread', skipped);
-      setNativeThreads(cores);
-      const all = `native-${cores}-threads`;
-      results[all] = measureTfjs(options, all, skipped);
-      results.native = best(results['native-1-thread'], results[all]);
+  try {
+    for (let round = 1; round <= options.rounds; round++) {
+      const results = await measureRound(options, cores, nativeReady, torch, skipped);
+      const ratios =
+        results.native && results.torch ? ratiosOf(results.native, results.torch) : {};
+      rounds.push({ results, ratios });
+      process.stderr.write(
+        `bench: round ${round} of ${options.rounds} done (${elapsed()})\n`,
+      );
     }
-    if (torchProblem === undefined) {
-      for (const threads of [1, cores]) {
-        const figures = runTorch(threads, options);
-        if (typeof figures === 'string') {
-          skipped[`torch-${threads}`] = figures;
-        } else {
-          results[`torch-${threads}-thread${threads > 1 ? 's' : ''}`] = figures;
-        }
-      }
-      const torchRuns = Object.keys(results).filter((key) => key.startsWith('torch-'));
-      if (torchRuns.length > 0) {
-        results.torch = torchRuns.map((key) => results[key]).reduce(best);
-      }
-    }
-    const ratios =
-      results.native && results.torch ? ratiosOf(results.native, results.torch) : {};
-    rounds.push({ results, ratios });
-    process.stderr.write(
-      `bench: round ${round} of ${options.rounds} done (${elapsed()})\n`,
-    );
+  } finally {
+    torch?.server.close();
   }
 
   // Medians over the rounds, figure by figure and ratio by ratio.

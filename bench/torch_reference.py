@@ -12,6 +12,13 @@ Each figure is the median of several timed repeats after a warm-up.
 
 Usage: python3 torch_reference.py --threads N [--repeats R] [--steps S]
 Prints one JSON object on stdout.
+
+With --serve it measures one case per request instead, so that bench/run.ts
+can alternate the two sides case by case: each line on stdin is a JSON
+object {"case": "gan" | "matmul" | "conv", "threads": N, "repeats": R,
+"steps": S, "shape": [m, k, n], "layout": "nn"} (shape and layout for
+matmul only), and each answer is one line {"value": figure}. The first line
+printed, before any request, is {"torch": version, "blas": libraries}.
 """
 import argparse
 import json
@@ -124,12 +131,44 @@ def conv_step_rate(batch, steps, repeats):
     return median_rate(run, steps * batch, repeats)
 
 
+def serve():
+    """Answers measurement requests from stdin until it closes."""
+    import sys
+
+    print(json.dumps({"torch": torch.__version__, "blas": loaded_blas()}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        torch.set_num_threads(int(request["threads"]))
+        torch.manual_seed(0)
+        repeats = int(request["repeats"])
+        steps = int(request["steps"])
+        case = request["case"]
+        if case == "gan":
+            value = gan_step_rate(128, steps, repeats)
+        elif case == "matmul":
+            m, k, n = request["shape"]
+            value = matmul_gflops(m, k, n, request["layout"], repeats)
+        elif case == "conv":
+            value = conv_step_rate(64, max(2, steps // 3), repeats)
+        else:
+            raise ValueError(f"unknown case {case!r}")
+        print(json.dumps({"value": value}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--serve", action="store_true")
+    parser.add_argument("--threads", type=int)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=10)
     args = parser.parse_args()
+    if args.serve:
+        serve()
+        return
+    if args.threads is None:
+        parser.error("--threads is required without --serve")
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
 

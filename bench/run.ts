@@ -63,7 +63,7 @@ const PYTHON = '/usr/bin/python3';
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    rounds: 3,
+    rounds: 5,
     repeats: 5,
     steps: 12,
     out: path.join(ROOT, 'bench/results/latest.json'),
@@ -144,6 +144,13 @@ function best(a: Figures, b: Figures): Figures {
     matmulGflops,
     convImagesPerSecond: maxOrNull(a.convImagesPerSecond, b.convImagesPerSecond),
   };
+}
+
+/** Pause after PyTorch's measurements, for its threads to stop spinning. */
+const TORCH_IDLE_MS = 300;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** One measurement asked of the PyTorch side (see torch_reference.py --serve). */
@@ -330,6 +337,9 @@ async function measureRound(
       const value = await torch.server.measure({ ...c.torch, threads });
       store(results[label('torch', threads)], c.key, value);
     }
+    // OpenBLAS's idle threads keep spinning for about 0.1 s after a call;
+    // the next native measurement waits until they sleep.
+    if (torch) await sleep(TORCH_IDLE_MS);
   }
   if (nativeReady) {
     results.native = best(results[label('native', 1)], results[label('native', cores)]);

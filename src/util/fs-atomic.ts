@@ -14,7 +14,28 @@ function temporaryName(target: string): string {
   return path.join(path.dirname(target), `.${base}.${process.pid}.${counter}.tmp`);
 }
 
-/** Writes `data` to `target` atomically (write, fsync, rename). */
+/**
+ * Flushes the entries of folder `dir`, so that a rename inside it survives
+ * a power cut and not only a crash. Does nothing where a folder cannot be
+ * opened for this (Windows) or the file system refuses.
+ */
+function fsyncDirectory(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch {
+    // The rename itself has happened; only its durability is unconfirmed.
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Writes `data` to `target` atomically (write, fsync, rename, fsync folder). */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const temporary = temporaryName(target);
@@ -29,6 +50,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   }
   fs.closeSync(fd);
   fs.renameSync(temporary, target);
+  fsyncDirectory(path.dirname(target));
 }
 
 /** Writes `value` as pretty-printed JSON to `target` atomically. */
@@ -38,7 +60,8 @@ export function writeJsonAtomic(target: string, value: unknown): void {
 
 /**
  * Renames the folder `from` to `to` after fsyncing its files, replacing `to`
- * if it exists. Used to publish a checkpoint folder in one step.
+ * if it exists, then fsyncs the parent folder. Used to publish a checkpoint
+ * folder in one step.
  */
 export function publishDirectory(from: string, to: string): void {
   for (const name of fs.readdirSync(from)) {
@@ -50,8 +73,10 @@ export function publishDirectory(from: string, to: string): void {
     const old = `${to}.old-${process.pid}`;
     fs.renameSync(to, old);
     fs.renameSync(from, to);
+    fsyncDirectory(path.dirname(to));
     fs.rmSync(old, { recursive: true, force: true });
   } else {
     fs.renameSync(from, to);
+    fsyncDirectory(path.dirname(to));
   }
 }

@@ -57,7 +57,9 @@ describe('native backend kernels', { skip }, () => {
     it(`BatchMatMul() matches cpu for every transpose and odd size (${isa})`, async (t) => {
       assert.ok(setNativeIsa(isa));
       let largest = 0;
-      // Sizes straddle the micro-tile (6 x 16) and the K block (256).
+      // Sizes straddle the micro-tile (6 x 16) and the K block (256); the
+      // last two are large enough to be cut between threads, by columns
+      // and by rows, with partial tiles at the cut.
       const shapes = [
         [1, 1, 1],
         [5, 3, 7],
@@ -65,6 +67,8 @@ describe('native backend kernels', { skip }, () => {
         [13, 257, 33],
         [150, 40, 17],
         [64, 300, 100],
+        [200, 300, 250],
+        [250, 70, 130],
       ];
       for (const [m, k, n] of shapes) {
         for (const transposeA of [false, true]) {

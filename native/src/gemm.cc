@@ -35,6 +35,14 @@ constexpr int64_t kParallelMinMacs = 1 << 16;
 constexpr int64_t kPartsPerThread = 1;
 constexpr int64_t kMinPartSize = 96;
 
+// A threaded product split by columns with at least this many multiply-adds
+// packs A once, shared by every thread, instead of once per rectangle; the
+// rectangles can then be narrower and more numerous, so a thread the system
+// deschedules on a shared machine leaves less work behind.
+constexpr int64_t kSharedPackMinMacs = 1 << 22;
+constexpr int64_t kSharedPartsPerThread = 4;
+constexpr int64_t kMinSharedPartSize = 64;
+
 // Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
 // panels: panel r holds, for each p, MR consecutive values (zero past M).
 // Copies rows [p0, p0 + kc) x columns [j0, j0 + width) of the row-major
@@ -232,6 +240,10 @@ PackBuffers& thread_buffers() {
   return buffers;
 }
 
+int64_t round_up(int64_t value, int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
 // Depth of the K slices: at most kKc, the K range cut into equal parts.
 // It depends on K only, so the summation order does not depend on threads.
 int64_t k_slice(int64_t k) {
@@ -239,9 +251,12 @@ int64_t k_slice(int64_t k) {
   return (k + slices - 1) / slices;
 }
 
-// Computes rows [r0, r1) x columns [c0, c1) of C for one batch.
+// Computes rows [r0, r1) x columns [c0, c1) of C for one batch. When
+// `packed_all_a` is given, it holds all of op(A) of this batch packed by
+// pack_all_a and no A is packed here.
 void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
-                 int64_t c0, int64_t c1, bool avx2) {
+                 int64_t c0, int64_t c1, bool avx2,
+                 const float* packed_all_a = nullptr) {
   const MicroKernel kernel = avx2 ? micro_kernel_avx2 : micro_kernel_portable;
   const PackRows pack_rows = avx2 ? pack_rows_avx2 : pack_rows_portable;
   const float* a = pr.a + batch * pr.a_batch_stride;
@@ -287,14 +302,19 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
       pack_b(pr, b, pc, kc, jc, nc, pack_rows, packed_b);
       for (int64_t ic = r0; ic < r1; ic += kMc) {
         const int64_t mc = std::min(kMc, r1 - ic);
-        pack_a(pr, a, ic, mc, pc, kc, pack_rows, packed_a);
+        const float* block_a = packed_a;
+        if (packed_all_a != nullptr) {
+          block_a = packed_all_a + pc * round_up(pr.m, kMr) + ic * kc;
+        } else {
+          pack_a(pr, a, ic, mc, pc, kc, pack_rows, packed_a);
+        }
         for (int64_t jr = 0; jr < nc; jr += kNr) {
           const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - jr));
           const float* b_panel = packed_b + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += kMr) {
             const int rows = static_cast<int>(std::min<int64_t>(kMr, mc - ir));
             float* tile = c + (ic + ir) * pr.n + jc + jr;
-            kernel(kc, packed_a + ir * kc, b_panel, tile, pr.n,
+            kernel(kc, block_a + ir * kc, b_panel, tile, pr.n,
                    !first || pr.accumulate, rows, cols);
             if (last && has_stage) {
               output_stage(pr, batch, tile, ic + ir, jc + jr, rows, cols,
@@ -307,8 +327,35 @@ void gemm_region(const GemmProblem& pr, int64_t batch, int64_t r0, int64_t r1,
   }
 }
 
-int64_t round_up(int64_t value, int64_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
+// The threaded product of one matrix split by columns, with A packed once:
+// first every (K slice, row block) of A is packed into one shared buffer,
+// by all threads, then the threads claim column rectangles that read it.
+void gemm_shared_a(const GemmProblem& pr, int threads, bool avx2) {
+  const PackRows pack_rows = avx2 ? pack_rows_avx2 : pack_rows_portable;
+  static AlignedFloats shared;  // only the calling thread starts products
+  const int64_t padded_m = round_up(pr.m, kMr);
+  float* packed = shared.reserve(static_cast<size_t>(padded_m * pr.k));
+  const int64_t k_step = k_slice(pr.k);
+  const int64_t slices = (pr.k + k_step - 1) / k_step;
+  const int64_t row_blocks = (pr.m + kMc - 1) / kMc;
+  parallel_tasks(static_cast<int>(slices * row_blocks), [&](int task) {
+    const int64_t pc = (task / row_blocks) * k_step;
+    const int64_t ic = (task % row_blocks) * kMc;
+    const int64_t kc = std::min(k_step, pr.k - pc);
+    const int64_t mc = std::min(kMc, pr.m - ic);
+    pack_a(pr, pr.a, ic, mc, pc, kc, pack_rows,
+           packed + pc * padded_m + ic * kc);
+  });
+
+  const int64_t parts = std::max<int64_t>(
+      1, std::min<int64_t>(threads * kSharedPartsPerThread,
+                           pr.n / kMinSharedPartSize));
+  const int64_t col_step = round_up((pr.n + parts - 1) / parts, kNr);
+  parallel_tasks(static_cast<int>(parts), [&](int part) {
+    const int64_t c0 = part * col_step;
+    const int64_t c1 = std::min(pr.n, c0 + col_step);
+    if (c0 < c1) gemm_region(pr, 0, 0, pr.m, c0, c1, avx2, packed);
+  });
 }
 
 }  // namespace
@@ -334,6 +381,11 @@ void gemm(const GemmProblem& pr) {
     } else {
       row_parts = static_cast<int>(std::min(wanted, by_rows));
     }
+  }
+  if (col_parts > 1 && pr.batch == 1 && pr.k > 0 &&
+      macs >= kSharedPackMinMacs) {
+    gemm_shared_a(pr, threads, avx2);
+    return;
   }
   const int64_t row_step = round_up((pr.m + row_parts - 1) / row_parts, kMr);
   const int64_t col_step = round_up((pr.n + col_parts - 1) / col_parts, kNr);

@@ -13,11 +13,13 @@
 // The output stage (bias, activation) runs on each MR x NR tile right after
 // its last K slice, while the tile is still in L1.
 //
-// Threading: the C matrix is cut into two column (or row) strips per
-// thread, claimed dynamically, and each thread runs the loops above on its
-// strip with its own packing buffers. Every element of C is summed in the
-// same order whatever the split, so the result does not depend on the thread
-// count.
+// Threading: the C matrix is cut into one column (or row) strip per thread,
+// and each thread runs the loops above on its strip with its own packing
+// buffers. A large product split by columns instead packs all of A once,
+// every thread packing part of it, and its threads then claim up to four
+// narrower column strips each, which read that shared copy. Every element
+// of C is summed in the same order whatever the split, so the result does
+// not depend on the thread count.
 #pragma once
 
 #include <cstdint>

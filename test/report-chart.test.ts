@@ -146,6 +146,34 @@ test('lineChartSpec() ticks whole epochs only, for 2 and for 400 epochs', async 
   );
 });
 
+test(
+  'writeLineChart() wraps panels into rows of `columns` and formats a lone y tick',
+  withTempDir(async (dir) => {
+    const panel = (title: string) => ({
+      title,
+      series: [{ name: 'a', x: [100], y: [14.540263] }],
+      yFormat: '.4~g',
+    });
+    const titles = ['p1', 'p2', 'p3', 'p4', 'p5'];
+    const wide = await writeLineChart(dir, 'wide', { panels: titles.map(panel) });
+    const wrapped = await writeLineChart(dir, 'wrapped', {
+      panels: titles.map(panel),
+      columns: 3,
+    });
+    assert.ok(
+      wrapped.width < wide.width * 0.7,
+      `wrapped ${wrapped.width} px wide against ${wide.width}`,
+    );
+    assert.ok(
+      wrapped.height > wide.height * 1.5,
+      `wrapped ${wrapped.height} px high against ${wide.height}`,
+    );
+    const { svg } = readChart(wrapped);
+    assert.match(svg, />14\.54<\/text>/);
+    assert.doesNotMatch(svg, /14\.540263/);
+  }),
+);
+
 test('lineChartSpec() rejects series whose x and y lengths differ', () => {
   assert.throws(
     () =>

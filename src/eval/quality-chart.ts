@@ -43,8 +43,14 @@ export async function writeQualitySummaryChart(
   ];
   return writeLineChart(dir, name, {
     xTitle: 'epoch',
+    // Five panels in one row made a chart some 4,000 pixels wide.
+    columns: 3,
     panels: [
-      { title: 'MNIST FID (lower is better)', series: series('samples', (s) => s.fid) },
+      {
+        title: 'MNIST FID (lower is better)',
+        series: series('samples', (s) => s.fid),
+        yFormat: '.4~g',
+      },
       {
         title: 'Inception Score',
         series: series('samples', (s) => s.inceptionScore),
@@ -63,6 +69,7 @@ export async function writeQualitySummaryChart(
       {
         title: 'nearest-train ratio',
         series: series('samples', (s) => s.nearestTrainRatio),
+        yFormat: '.3~g',
       },
     ],
   });

@@ -117,6 +117,11 @@ export interface LinePanel {
   series: readonly LineSeries[];
   /** Fixed y range, e.g. [0, 1] for accuracy. Default: fitted to the data. */
   yDomain?: [number, number];
+  /**
+   * d3 number format of the y axis labels, e.g. ".4~g". Default: vega's,
+   * which prints a lone tick (a panel with one point) with every digit.
+   */
+  yFormat?: string;
 }
 
 /** A line chart of one or more panels side by side sharing one legend. */
@@ -125,6 +130,8 @@ export interface LineChartSpec {
   /** X axis title. Default "epoch". */
   xTitle?: string;
   panels: readonly LinePanel[];
+  /** Panels per row; more wrap onto further rows. Default: all in one row. */
+  columns?: number;
   /** Size of each panel's plot area in pixels. Default 320x220. */
   width?: number;
   height?: number;
@@ -181,6 +188,7 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
           type: 'quantitative',
           title: panel.yTitle ?? panel.title,
           scale: panel.yDomain ? { domain: panel.yDomain, zero: false } : { zero: false },
+          ...(panel.yFormat === undefined ? {} : { axis: { format: panel.yFormat } }),
         },
         color: {
           field: 'series',
@@ -195,7 +203,9 @@ export function lineChartSpec(spec: LineChartSpec): TopLevelSpec {
   return {
     $schema: SCHEMA,
     ...(spec.title === undefined ? {} : { title: spec.title }),
-    hconcat: panels,
+    ...(spec.columns !== undefined && spec.columns < panels.length
+      ? { concat: panels, columns: spec.columns }
+      : { hconcat: panels }),
     resolve: { scale: { color: 'shared', y: 'independent' } },
   } as TopLevelSpec;
 }

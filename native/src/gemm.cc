@@ -43,8 +43,6 @@ constexpr int64_t kSharedPackMinMacs = 1 << 22;
 constexpr int64_t kSharedPartsPerThread = 4;
 constexpr int64_t kMinSharedPartSize = 64;
 
-// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
-// panels: panel r holds, for each p, MR consecutive values (zero past M).
 // Copies rows [p0, p0 + kc) x columns [j0, j0 + width) of the row-major
 // matrix `src` (leading dimension ld) into `width`-wide panels of
 // `panel_width` columns, as pack_a and pack_b lay them out when the source
@@ -73,28 +71,45 @@ void pack_rowwise(const float* src, int64_t ld, int64_t p0, int64_t kc,
   }
 }
 
+// Copies rows [j0, j0 + width) x columns [p0, p0 + kc) of the row-major
+// matrix `src` (leading dimension ld) into `panel_width`-wide panels, each
+// source row becoming one column of a panel: the layout pack_a and pack_b
+// need when a source row holds the summed dimension (A as stored, B stored
+// transposed). Whole panels go through `pack_rows`; the last, partial one is
+// copied value by value and padded with zeros.
+void pack_transposing(const float* src, int64_t ld, int64_t p0, int64_t kc,
+                      int64_t j0, int64_t width, int panel_width,
+                      PackRows pack_rows, float* dst) {
+  for (int64_t q = 0; q < width; q += panel_width) {
+    const int count =
+        static_cast<int>(std::min<int64_t>(panel_width, width - q));
+    float* panel = dst + q * kc;
+    if (count == panel_width) {
+      pack_rows(src + (j0 + q) * ld + p0, ld, panel_width, kc, panel);
+      continue;
+    }
+    for (int j = 0; j < panel_width; ++j) {
+      if (j < count) {
+        const float* source = src + (j0 + q + j) * ld + p0;
+        for (int64_t p = 0; p < kc; ++p) {
+          panel[p * panel_width + j] = source[p];
+        }
+      } else {
+        for (int64_t p = 0; p < kc; ++p) panel[p * panel_width + j] = 0.0f;
+      }
+    }
+  }
+}
+
+// Packs rows [i0, i0 + mc) x columns [p0, p0 + kc) of op(A) into MR-tall
+// panels: panel r holds, for each p, MR consecutive values (zero past M).
 void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
             int64_t p0, int64_t kc, PackRows pack_rows, float* dst) {
   if (pr.trans_a) {
     // A is K x M: a row of A holds consecutive rows of op(A).
     pack_rowwise(a, pr.m, p0, kc, i0, mc, kMr, dst);
-    return;
-  }
-  for (int64_t r = 0; r < mc; r += kMr) {
-    const int rows = static_cast<int>(std::min<int64_t>(kMr, mc - r));
-    float* panel = dst + r * kc;
-    if (rows == kMr) {
-      pack_rows(a + (i0 + r) * pr.k + p0, pr.k, kMr, kc, panel);
-    } else {
-      for (int i = 0; i < kMr; ++i) {
-        if (i < rows) {
-          const float* source = a + (i0 + r + i) * pr.k + p0;
-          for (int64_t p = 0; p < kc; ++p) panel[p * kMr + i] = source[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) panel[p * kMr + i] = 0.0f;
-        }
-      }
-    }
+  } else {
+    pack_transposing(a, pr.k, p0, kc, i0, mc, kMr, pack_rows, dst);
   }
 }
 
@@ -102,27 +117,12 @@ void pack_a(const GemmProblem& pr, const float* a, int64_t i0, int64_t mc,
 // panels: panel q holds, for each p, NR consecutive values (zero past N).
 void pack_b(const GemmProblem& pr, const float* b, int64_t p0, int64_t kc,
             int64_t j0, int64_t nc, PackRows pack_rows, float* dst) {
-  if (!pr.trans_b) {
+  if (pr.trans_b) {
+    // B is N x K: a row of B is a column of op(B).
+    pack_transposing(b, pr.k, p0, kc, j0, nc, kNr, pack_rows, dst);
+  } else {
     // B is K x N: a row of B holds consecutive columns of op(B).
     pack_rowwise(b, pr.n, p0, kc, j0, nc, kNr, dst);
-    return;
-  }
-  for (int64_t q = 0; q < nc; q += kNr) {
-    const int cols = static_cast<int>(std::min<int64_t>(kNr, nc - q));
-    float* panel = dst + q * kc;
-    if (cols == kNr) {
-      pack_rows(b + (j0 + q) * pr.k + p0, pr.k, kNr, kc, panel);
-    } else {
-      // B is N x K: a row of B is a column of op(B).
-      for (int j = 0; j < kNr; ++j) {
-        if (j < cols) {
-          const float* source = b + (j0 + q + j) * pr.k + p0;
-          for (int64_t p = 0; p < kc; ++p) panel[p * kNr + j] = source[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) panel[p * kNr + j] = 0.0f;
-        }
-      }
-    }
   }
 }
 

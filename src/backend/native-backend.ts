@@ -46,10 +46,9 @@ export class NativeBackend extends MathBackendCPU {
 
   override disposeData(dataId: DataId, force = false): boolean {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    // True once the entry is gone; false while other references remain.
     const disposed = super.disposeData(dataId, force);
-    if (disposed && values !== undefined && !this.data.has(dataId)) {
-      this.pool.released(values);
-    }
+    if (disposed && values !== undefined) this.pool.released(values);
     return disposed;
   }
 }

@@ -47,7 +47,7 @@ export async function loadNativeBackend(): Promise<NativeLoadResult> {
     return { ok: false, reason: `registering the native kernels failed: ${message}` };
   }
   registered = true;
-  // The same stream as the JavaScript loop, some ten times faster: a GAN
+  // The same stream as the JavaScript loop, about four times faster: a GAN
   // step draws about 700,000 dropout-mask values.
   const { addon } = load;
   setDropoutMaskFill((out, state, threshold, keep) =>

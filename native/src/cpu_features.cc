@@ -25,7 +25,8 @@ std::atomic<Isa>& isa_slot() {
 }  // namespace
 
 bool cpu_has_avx2_fma() {
-#if defined(__x86_64__) || defined(__i386__)
+  // The AVX2 kernels are built for x86-64 only (gemm_kernels.cc).
+#if defined(__x86_64__)
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else

@@ -5,12 +5,13 @@
 // Both hold a 6 x 16 tile of C in registers (for AVX2: 12 ymm accumulators,
 // two ymm for the B row, one for the broadcast A value) and walk the packed
 // panels once. Partial tiles at the matrix edges go through a small stack
-// buffer so the inner loop never branches.
+// buffer so the inner loop never branches. The AVX2 kernels need the 16 ymm
+// registers of x86-64; elsewhere the portable path runs.
 #include <cstring>
 
 #include "gemm.h"
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #define MG_HAVE_X86 1
 #endif
@@ -173,71 +174,125 @@ __attribute__((target("avx2,fma"))) bool output_stage_avx2(
   return true;
 }
 
+namespace {
+
+// The AVX2 tile product in GNU assembler syntax (GCC and Clang). Written
+// with intrinsics, the same loop ran about 10% slower on the Zen 3 machine
+// the project is measured on (medians of 15 interleaved runs): the compiler
+// interleaved the unrolled steps and spilled accumulators to the stack.
+// Registers: ymm0-ymm11 hold the 6 x 16 tile (row i in ymm(2i), ymm(2i+1)),
+// ymm12 and ymm13 the B row of step p, ymm15 the broadcast A value.
+#define MG_TILE_ROW(LO, HI, A_OFFSET)                    \
+  "vbroadcastss " #A_OFFSET "(%[a]), %%ymm15\n\t"        \
+  "vfmadd231ps %%ymm12, %%ymm15, %%ymm" #LO "\n\t"       \
+  "vfmadd231ps %%ymm13, %%ymm15, %%ymm" #HI "\n\t"
+// Step P of an unrolled group: B row P (64 bytes), A values P (24 bytes).
+#define MG_TILE_STEP(P)                                  \
+  "vmovups " #P "*64(%[b]), %%ymm12\n\t"                 \
+  "vmovups " #P "*64+32(%[b]), %%ymm13\n\t"              \
+  MG_TILE_ROW(0, 1, P*24)                                \
+  MG_TILE_ROW(2, 3, P*24+4)                              \
+  MG_TILE_ROW(4, 5, P*24+8)                              \
+  MG_TILE_ROW(6, 7, P*24+12)                             \
+  MG_TILE_ROW(8, 9, P*24+16)                             \
+  MG_TILE_ROW(10, 11, P*24+20)
+
+// tile[i * kNr + j] = sum over p of a_panel[p * kMr + i] * b_panel[p * kNr
+// + j], each sum in order of p; tile is 32-byte aligned.
+__attribute__((target("avx2,fma"))) void tile_product_avx2(
+    int64_t kc, const float* a, const float* b, float* tile) {
+  // Four steps per loop iteration, so that the loop's own instructions
+  // take few of the dispatch slots the FMAs need; then the rest one by one.
+  int64_t groups = kc / 4;
+  int64_t rest = kc % 4;
+  asm volatile(
+      "vxorps %%ymm0, %%ymm0, %%ymm0\n\t"
+      "vxorps %%ymm1, %%ymm1, %%ymm1\n\t"
+      "vxorps %%ymm2, %%ymm2, %%ymm2\n\t"
+      "vxorps %%ymm3, %%ymm3, %%ymm3\n\t"
+      "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+      "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+      "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+      "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+      "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+      "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+      "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+      "test %[groups], %[groups]\n\t"
+      "jz 2f\n\t"
+      "1:\n\t"
+      // The A panel comes from L2; fetch it a few groups ahead.
+      "prefetcht0 512(%[a])\n\t"
+      MG_TILE_STEP(0)
+      MG_TILE_STEP(1)
+      "prefetcht0 576(%[a])\n\t"
+      MG_TILE_STEP(2)
+      MG_TILE_STEP(3)
+      "add $96, %[a]\n\t"
+      "add $256, %[b]\n\t"
+      "dec %[groups]\n\t"
+      "jnz 1b\n\t"
+      "2:\n\t"
+      "test %[rest], %[rest]\n\t"
+      "jz 4f\n\t"
+      "3:\n\t"
+      MG_TILE_STEP(0)
+      "add $24, %[a]\n\t"
+      "add $64, %[b]\n\t"
+      "dec %[rest]\n\t"
+      "jnz 3b\n\t"
+      "4:\n\t"
+      "vmovaps %%ymm0, 0(%[tile])\n\t"
+      "vmovaps %%ymm1, 32(%[tile])\n\t"
+      "vmovaps %%ymm2, 64(%[tile])\n\t"
+      "vmovaps %%ymm3, 96(%[tile])\n\t"
+      "vmovaps %%ymm4, 128(%[tile])\n\t"
+      "vmovaps %%ymm5, 160(%[tile])\n\t"
+      "vmovaps %%ymm6, 192(%[tile])\n\t"
+      "vmovaps %%ymm7, 224(%[tile])\n\t"
+      "vmovaps %%ymm8, 256(%[tile])\n\t"
+      "vmovaps %%ymm9, 288(%[tile])\n\t"
+      "vmovaps %%ymm10, 320(%[tile])\n\t"
+      "vmovaps %%ymm11, 352(%[tile])\n\t"
+      : [a] "+r"(a), [b] "+r"(b), [groups] "+r"(groups), [rest] "+r"(rest)
+      : [tile] "r"(tile)
+      : "memory", "cc", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+        "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13",
+        "xmm15");
+}
+
+#undef MG_TILE_STEP
+#undef MG_TILE_ROW
+
+}  // namespace
+
 __attribute__((target("avx2,fma"))) void micro_kernel_avx2(
     int64_t kc, const float* a_panel, const float* b_panel, float* c,
     int64_t ldc, bool accumulate, int rows, int cols) {
-  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  const float* a = a_panel;
-  const float* b = b_panel;
-  for (int64_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_loadu_ps(b);
-    const __m256 b1 = _mm256_loadu_ps(b + 8);
-    __m256 av = _mm256_broadcast_ss(a + 0);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
-    a += kMr;
-    b += kNr;
-  }
-
-  if (rows == kMr && cols == kNr) {
-    // Full tile: write straight into C.
-    __m256 acc[kMr][2] = {{c00, c01}, {c10, c11}, {c20, c21},
-                          {c30, c31}, {c40, c41}, {c50, c51}};
-    for (int i = 0; i < kMr; ++i) {
-      float* row = c + i * ldc;
-      if (accumulate) {
-        acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(row));
-        acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(row + 8));
-      }
-      _mm256_storeu_ps(row, acc[i][0]);
-      _mm256_storeu_ps(row + 8, acc[i][1]);
-    }
-    return;
+  // Ask for the C tile now, so its lines arrive during the product instead
+  // of stalling the stores after it.
+  for (int i = 0; i < rows; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + kNr - 1),
+                 _MM_HINT_T0);
   }
   alignas(32) float tile[kMr * kNr];
-  _mm256_store_ps(tile + 0 * kNr, c00);
-  _mm256_store_ps(tile + 0 * kNr + 8, c01);
-  _mm256_store_ps(tile + 1 * kNr, c10);
-  _mm256_store_ps(tile + 1 * kNr + 8, c11);
-  _mm256_store_ps(tile + 2 * kNr, c20);
-  _mm256_store_ps(tile + 2 * kNr + 8, c21);
-  _mm256_store_ps(tile + 3 * kNr, c30);
-  _mm256_store_ps(tile + 3 * kNr + 8, c31);
-  _mm256_store_ps(tile + 4 * kNr, c40);
-  _mm256_store_ps(tile + 4 * kNr + 8, c41);
-  _mm256_store_ps(tile + 5 * kNr, c50);
-  _mm256_store_ps(tile + 5 * kNr + 8, c51);
-  store_tile(tile, c, ldc, accumulate, rows, cols);
+  tile_product_avx2(kc, a_panel, b_panel, tile);
+  if (rows < kMr || cols < kNr) {
+    store_tile(tile, c, ldc, accumulate, rows, cols);
+    return;
+  }
+  for (int i = 0; i < kMr; ++i) {
+    float* row = c + i * ldc;
+    __m256 low = _mm256_load_ps(tile + i * kNr);
+    __m256 high = _mm256_load_ps(tile + i * kNr + 8);
+    if (accumulate) {
+      low = _mm256_add_ps(low, _mm256_loadu_ps(row));
+      high = _mm256_add_ps(high, _mm256_loadu_ps(row + 8));
+    }
+    _mm256_storeu_ps(row, low);
+    _mm256_storeu_ps(row + 8, high);
+  }
 }
 
 #else

@@ -17,6 +17,7 @@ import {
   largestDifference,
   nativeSkipReason,
   randomValues,
+  runOn,
   useBackend,
   valuesWithSpecials,
 } from './helpers/native.js';
@@ -366,6 +367,29 @@ describe('native backend kernels', { skip }, () => {
       }
     }
     t.diagnostic(`largest difference ${largest.toExponential(2)}`);
+  });
+
+  it('tanh() is within one float ulp of cpu from -30 to 30', async (t) => {
+    // The native tanh is a polynomial below |x| = 0.625 and an exponential
+    // form above; the grid crosses the switch and reaches where tanh is 1,
+    // and the tiny values check the polynomial where x^3 underflows.
+    const values: number[] = [0, -0, 1e-30, -1e-30, 1e-8, 0.624999, 0.625, 0.625001];
+    for (let x = -30; x <= 30; x += 0.0007) values.push(x);
+    const build = (): tf.Tensor => tf.tanh(tf.tensor1d(values));
+    const [expected] = await runOn('cpu', build);
+    const [actual] = await runOn('native', build);
+    let largestUlps = 0;
+    for (let i = 0; i < values.length; i++) {
+      const e = expected.values[i];
+      const a = actual.values[i];
+      // One ulp of a float in [2^k, 2^(k+1)) is 2^(k-23).
+      const ulp = e === 0 ? 2 ** -149 : 2 ** (Math.floor(Math.log2(Math.abs(e))) - 23);
+      const ulps = Math.abs(a - e) / ulp;
+      assert.ok(ulps <= 1, `tanh(${values[i]}): native ${a}, cpu ${e}`);
+      assert.equal(Object.is(a, -0), Object.is(e, -0), `tanh(${values[i]}) sign of zero`);
+      largestUlps = Math.max(largestUlps, ulps);
+    }
+    t.diagnostic(`largest difference ${largestUlps} ulp over ${values.length} values`);
   });
 
   it('select, transpose and cast match cpu', async (t) => {

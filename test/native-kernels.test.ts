@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setNativeIsa, nativeHasAvx2 } from '../src/backend/native.js';
 import { broadcastPlan } from '../src/backend/native-kernels/elementwise.js';
 import { reductionLayout } from '../src/backend/native-kernels/reduce.js';
-import { dense, denseLeakyRelu } from '../src/models/dense.js';
+import { dense, denseLeakyRelu, denseLeakyReluDropout } from '../src/models/dense.js';
 import {
   compareWithCpu,
   largestDifference,
@@ -270,6 +270,79 @@ describe('native backend kernels', { skip }, () => {
       );
     });
     tf.dispose([x, kernel, bias, weights, ...expected, ...actual]);
+  });
+
+  it("denseLeakyReluDropout() on native gives leakyRelu(fused matMul) * mask's numbers and gradients", async () => {
+    await useBackend('native');
+    // Specials in x give NaN, infinite and zero pre-activations; the mask
+    // drops about a third, keeping the rest scaled by 1 / 0.7. 40 columns
+    // and 300 rows let the kernel split the columns between threads.
+    const x = tensor([300, 20], 71, true);
+    const kernel = tensor([20, 40], 72);
+    const bias = tensor([40], 73);
+    const mask = tf.tensor2d(
+      randomValues(300 * 40, 74, 0, 1).map((u) => (u < 0.3 ? 0 : 1 / 0.7)),
+      [300, 40],
+    );
+    const weights = tensor([300, 40], 75);
+    const loss =
+      (layer: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: tf.Tensor) => tf.Tensor) =>
+      (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: tf.Tensor) =>
+        tf.sum(tf.mul(layer(a, b, c, m), weights));
+    const reference = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: tf.Tensor) =>
+      tf.mul(
+        tf.leakyRelu(
+          tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias: c }),
+          0.2,
+        ),
+        m,
+      );
+    const ours = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: tf.Tensor) =>
+      denseLeakyReluDropout(
+        a as tf.Tensor2D,
+        b as tf.Tensor2D,
+        c as tf.Tensor1D,
+        0.2,
+        m as tf.Tensor2D,
+      );
+    const inputs = [x, kernel, bias, mask];
+    const expected = [
+      reference(x, kernel, bias, mask),
+      ...tf.grads(loss(reference))(inputs),
+    ];
+    const actual = [ours(x, kernel, bias, mask), ...tf.grads(loss(ours))(inputs)];
+    actual.forEach((a, i) => {
+      assert.equal(
+        largestDifference(a.dataSync(), expected[i].dataSync()),
+        0,
+        `output ${i}`,
+      );
+    });
+    // Training asks for the weights' gradients only: one product (for the
+    // kernel). The unfused layers spend a Multiply on the mask each way and
+    // one in LeakyReLU's gradient; the fused kernel spends none.
+    const kernelNames = async (
+      layer: (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor, m: tf.Tensor) => tf.Tensor,
+    ): Promise<string[]> => {
+      const profile = await tf.profile(() =>
+        tf.grads((b: tf.Tensor, c: tf.Tensor) => loss(layer)(x, b, c, mask))([
+          kernel,
+          bias,
+        ]),
+      );
+      return profile.kernels.map((k) => k.name);
+    };
+    const count = (names: string[], name: string): number =>
+      names.filter((n) => n === name).length;
+    const oursNames = await kernelNames(ours);
+    const referenceNames = await kernelNames(reference);
+    assert.equal(count(oursNames, 'BatchMatMul'), 1);
+    assert.equal(
+      count(oursNames, 'Multiply'),
+      count(referenceNames, 'Multiply') - 3,
+      oursNames.join(),
+    );
+    tf.dispose([...inputs, weights, ...expected, ...actual]);
   });
 
   it('binary ops match cpu with broadcasting, NaN and infinity', async (t) => {

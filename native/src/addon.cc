@@ -8,6 +8,7 @@
 // side raises an exception instead of corrupting memory.
 #include <napi.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -229,18 +230,41 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// leakyReluGrad(dy, y, alpha, out)
-Napi::Value LeakyReluGrad(const Napi::CallbackInfo& info) {
+// denseActivationGrad(dy, h, mask, alpha, cols, dz, biasGrad): mask and
+// biasGrad may be null; dy, h, mask and dz hold rows * cols values.
+Napi::Value DenseActivationGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  View<float> dy, y, out;
-  if (!typed(info, 0, napi_float32_array, 0, &dy, "leakyReluGrad dy") ||
-      !typed(info, 1, napi_float32_array, dy.length, &y, "leakyReluGrad y") ||
-      !typed(info, 3, napi_float32_array, dy.length, &out,
-             "leakyReluGrad out")) {
+  View<float> dy, h, mask, dz, bias_grad;
+  const double cols_value = number(info, 4);
+  if (!typed(info, 0, napi_float32_array, 0, &dy, "denseActivationGrad dy")) {
     return env.Undefined();
   }
-  mg::leaky_relu_grad(dy.data, y.data, static_cast<float>(number(info, 2)),
-                      out.data, dy.length);
+  // Checked before the conversion: a NaN or huge double has no int64 value.
+  const bool whole = cols_value >= 1 && cols_value <= 9.0e15 &&
+                     cols_value == std::floor(cols_value);
+  const int64_t cols = whole ? static_cast<int64_t>(cols_value) : 1;
+  if (!whole || dy.length % cols != 0) {
+    fail(env, "denseActivationGrad: expected a column count dividing " +
+                  std::to_string(dy.length) + ", got " +
+                  std::to_string(cols_value));
+    return env.Undefined();
+  }
+  const bool has_mask = !info[2].IsNull();
+  const bool has_bias = !info[6].IsNull();
+  if (!typed(info, 1, napi_float32_array, dy.length, &h,
+             "denseActivationGrad h") ||
+      (has_mask && !typed(info, 2, napi_float32_array, dy.length, &mask,
+                          "denseActivationGrad mask")) ||
+      !typed(info, 5, napi_float32_array, dy.length, &dz,
+             "denseActivationGrad dz") ||
+      (has_bias && !typed(info, 6, napi_float32_array, cols, &bias_grad,
+                          "denseActivationGrad biasGrad"))) {
+    return env.Undefined();
+  }
+  mg::dense_activation_grad(dy.data, h.data, has_mask ? mask.data : nullptr,
+                            static_cast<float>(number(info, 3)),
+                            dy.length / cols, cols, dz.data,
+                            has_bias ? bias_grad.data : nullptr);
   return env.Undefined();
 }
 
@@ -497,7 +521,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("select", Napi::Function::New(env, Select));
-  exports.Set("leakyReluGrad", Napi::Function::New(env, LeakyReluGrad));
+  exports.Set("denseActivationGrad",
+              Napi::Function::New(env, DenseActivationGrad));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("reduce", Napi::Function::New(env, Reduce));
   exports.Set("softmax", Napi::Function::New(env, Softmax));

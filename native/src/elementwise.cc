@@ -7,9 +7,11 @@
 // index (or by range when there is a single dimension).
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "thread_pool.h"
 
@@ -320,23 +322,50 @@ void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
   }
 }
 
-void leaky_relu_grad(const float* dy, const float* y, float alpha, float* out,
-                     int64_t size) {
-  // Captured by value: a float captured by reference might alias `out`,
-  // which kept the compiler from vectorising the loop.
-  parallel_for(static_cast<std::size_t>(size), kParallelGrain,
-               [dy, y, alpha, out](std::size_t begin, std::size_t end) {
-                 // dy * 1 is dy exactly, NaN included; choosing the factor
-                 // rather than the product keeps the loop free of branches,
-                 // which mispredicted on half the elements.
-                 // (Written as an if on a local: the same choice as a
-                 // conditional expression stopped the vectoriser.)
-                 for (std::size_t i = begin; i < end; ++i) {
-                   float factor = alpha;
-                   if (y[i] > 0.0f) factor = 1.0f;
-                   out[i] = dy[i] * factor;
-                 }
-               });
+void dense_activation_grad(const float* dy, const float* h, const float* mask,
+                           float alpha, int64_t rows, int64_t cols, float* dz,
+                           float* bias_grad) {
+  // Threads take ranges of columns, so each column's sum runs over the rows
+  // in order on one thread, whatever the thread count.
+  const std::size_t grain = std::max<std::size_t>(
+      16, kParallelGrain / static_cast<std::size_t>(std::max<int64_t>(rows, 1)));
+  parallel_for(
+      static_cast<std::size_t>(cols), grain,
+      [=](std::size_t begin, std::size_t end) {
+        const std::size_t width = end - begin;
+        std::vector<double> sums(bias_grad != nullptr ? width : 0, 0.0);
+        for (int64_t i = 0; i < rows; ++i) {
+          const std::size_t offset = static_cast<std::size_t>(i * cols) + begin;
+          const float* dy_row = dy + offset;
+          const float* h_row = h + offset;
+          float* dz_row = dz + offset;
+          // dy * 1 is dy exactly, NaN included; choosing the factor rather
+          // than the product keeps the loop free of branches, which
+          // mispredicted on half the elements.
+          if (mask != nullptr) {
+            const float* mask_row = mask + offset;
+            for (std::size_t j = 0; j < width; ++j) {
+              float factor = alpha;
+              if (h_row[j] > 0.0f) factor = 1.0f;
+              dz_row[j] = (dy_row[j] * mask_row[j]) * factor;
+            }
+          } else {
+            for (std::size_t j = 0; j < width; ++j) {
+              float factor = alpha;
+              if (h_row[j] > 0.0f) factor = 1.0f;
+              dz_row[j] = dy_row[j] * factor;
+            }
+          }
+          if (bias_grad != nullptr) {
+            for (std::size_t j = 0; j < width; ++j) sums[j] += dz_row[j];
+          }
+        }
+        if (bias_grad != nullptr) {
+          for (std::size_t j = 0; j < width; ++j) {
+            bias_grad[begin + j] = static_cast<float>(sums[j]);
+          }
+        }
+      });
 }
 
 void select(const uint8_t* condition, const float* t, const float* e,

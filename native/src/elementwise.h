@@ -73,11 +73,18 @@ void binary(BinaryOp op, const float* a, const float* b, void* out,
 void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
            float beta);
 
-// Gradient of LeakyReLU from its output: out[i] = y[i] > 0 ? dy[i] :
-// dy[i] * alpha, the numbers of TF.js's where(x > 0, dy, dy * alpha) (y > 0
-// exactly when x > 0, for alpha > 0).
-void leaky_relu_grad(const float* dy, const float* y, float alpha, float* out,
-                     int64_t size);
+// Gradient of a dense layer's LeakyReLU, and of the dropout mask after it
+// when `mask` is not null, from the layer's output h [rows, cols] (h =
+// LeakyReLU(z) * mask, or LeakyReLU(z)):
+//   g = dy * mask (dy without a mask),   dz = h > 0 ? g : g * alpha,
+// the numbers of TF.js's Multiply and LeakyReLU gradients: h > 0 exactly
+// where z > 0 for alpha > 0 and a mask of zeros and positive values, and
+// where the mask is 0, g and so dz are zeros either way. When `bias_grad`
+// is not null it also receives the column sums of dz, summed over the rows
+// in order in double, as TF.js's Sum over axis 0.
+void dense_activation_grad(const float* dy, const float* h, const float* mask,
+                           float alpha, int64_t rows, int64_t cols, float* dz,
+                           float* bias_grad);
 
 // out[i] = condition[i] ? t[i] : e[i].
 void select(const uint8_t* condition, const float* t, const float* e,

@@ -41,12 +41,19 @@ export interface NativeAddon {
     alpha: number,
     beta: number,
   ): void;
-  /** out = y > 0 ? dy : dy * alpha (LeakyReLU's gradient from its output). */
-  leakyReluGrad(
+  /**
+   * The gradient of a dense layer's LeakyReLU (and dropout mask) from its
+   * output h [rows, cols]: dz = h > 0 ? dy * mask : dy * mask * alpha (no
+   * mask: dy), and, unless `biasGrad` is null, the column sums of dz.
+   */
+  denseActivationGrad(
     dy: Float32Array,
-    y: Float32Array,
+    h: Float32Array,
+    mask: Float32Array | null,
     alpha: number,
-    out: Float32Array,
+    cols: number,
+    dz: Float32Array,
+    biasGrad: Float32Array | null,
   ): void;
   select(
     condition: Uint8Array,

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 import {
   DENSE_KERNEL,
+  DENSE_LEAKY_RELU_DROPOUT_KERNEL,
   DENSE_LEAKY_RELU_KERNEL,
 } from '../backend/native-kernels/dense.js';
 
@@ -70,4 +71,30 @@ export function denseLeakyRelu(
       .runKernel(DENSE_LEAKY_RELU_KERNEL, { x, kernel, bias }, { alpha }) as tf.Tensor2D;
   }
   return tf.leakyRelu(dense(x, kernel, bias), alpha);
+}
+
+/**
+ * Computes LeakyReLU(x [B, in] times kernel [in, out] plus bias [out]) times
+ * `mask` [B, out], an inverted-dropout mask (zeros and 1 / (1 - rate)): one
+ * fused kernel on the native backend (same numbers), {@link denseLeakyRelu}
+ * then tf.mul elsewhere. The mask is a constant of the step; its own
+ * gradient is available but costs a second product.
+ */
+export function denseLeakyReluDropout(
+  x: tf.Tensor2D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D,
+  alpha: number,
+  mask: tf.Tensor2D,
+): tf.Tensor2D {
+  if (tf.getKernel(DENSE_LEAKY_RELU_DROPOUT_KERNEL, tf.getBackend()) !== undefined) {
+    return tf
+      .engine()
+      .runKernel(
+        DENSE_LEAKY_RELU_DROPOUT_KERNEL,
+        { x, kernel, bias, mask },
+        { alpha },
+      ) as tf.Tensor2D;
+  }
+  return tf.mul(denseLeakyRelu(x, kernel, bias, alpha), mask);
 }

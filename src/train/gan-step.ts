@@ -22,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import { dense, denseLeakyRelu } from '../models/dense.js';
+import { dense, denseLeakyRelu, denseLeakyReluDropout } from '../models/dense.js';
 import { LEAKY_ALPHA, NOISE_DIM } from '../models/gan.js';
 import type { Random } from '../util/random.js';
 import { createAdam } from './adam.js';
@@ -101,8 +101,11 @@ function discriminate(
   params.forEach(({ kernel, bias }, i) => {
     h =
       i < params.length - 1
-        ? tf.mul(
-            denseLeakyRelu(h, kernel as tf.Tensor2D, bias as tf.Tensor1D, LEAKY_ALPHA),
+        ? denseLeakyReluDropout(
+            h,
+            kernel as tf.Tensor2D,
+            bias as tf.Tensor1D,
+            LEAKY_ALPHA,
             masks[i],
           )
         : dense(h, kernel as tf.Tensor2D, bias as tf.Tensor1D);

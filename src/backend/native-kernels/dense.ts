@@ -16,12 +16,18 @@
  * The LeakyReLU variant computes its gradient from the output: y > 0 exactly
  * where the pre-activation is > 0 (for alpha > 0), so dz = y > 0 ? dy :
  * dy * alpha gives the numbers of TF.js's LeakyRelu gradient in one pass
- * instead of a comparison, a product and a select.
+ * instead of a comparison, a product and a select. The same pass also sums
+ * dz down the columns for the bias gradient, which otherwise reads dz again.
+ *
+ * The dropout variant multiplies that output by a mask ([B, out]: zeros and
+ * 1 / (1 - rate)) in the same kernel, and its gradient applies the mask in
+ * the same pass: two kernels and two passes over [B, out] fewer each way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradConfig, KernelFunc, Tensor } from '@tensorflow/tfjs-core';
+import type { GradConfig, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
+import { BINARY_OP } from '../native-addon.js';
 import { takeOutput } from '../native-backend.js';
 import { floatsOf, inputOf } from './common.js';
 import type { KernelContext, NativeKernel } from './common.js';
@@ -30,20 +36,40 @@ import type { KernelContext, NativeKernel } from './common.js';
 export const DENSE_KERNEL = 'MnistGanDense';
 /** Name of the dense kernel with LeakyReLU (attribute `alpha`). */
 export const DENSE_LEAKY_RELU_KERNEL = 'MnistGanDenseLeakyRelu';
-/** Name of the kernel computing LeakyReLU's gradient from its output. */
-export const LEAKY_RELU_GRAD_KERNEL = 'MnistGanLeakyReluGrad';
+/**
+ * Name of the dense kernel with LeakyReLU and then a dropout mask (input
+ * `mask`, attribute `alpha`).
+ */
+export const DENSE_LEAKY_RELU_DROPOUT_KERNEL = 'MnistGanDenseLeakyReluDropout';
+/**
+ * Name of the kernel computing the gradient of LeakyReLU (and of a dropout
+ * mask after it) from the layer's output, with the bias gradient: inputs
+ * `dy`, `y` and optionally `mask`, outputs [dz, column sums of dz].
+ */
+export const DENSE_ACTIVATION_GRAD_KERNEL = 'MnistGanDenseActivationGrad';
 
 // Code of the leakyrelu activation in native/src/gemm.h.
 const LEAKY_RELU_ACTIVATION = 4;
 
 const params = new Float64Array(16);
 
-function denseKernel(withLeakyRelu: boolean) {
+type DenseVariant = 'linear' | 'leakyRelu' | 'leakyReluDropout';
+
+// The plan of an element-wise product of two equal [B, out] arrays.
+function sameShapePlan(size: number): Float64Array {
+  return Float64Array.of(1, size, 1, 1);
+}
+
+function denseKernel(variant: DenseVariant) {
   return ({ addon }: KernelContext): KernelFunc =>
     (args) => {
       const x = inputOf(args.inputs, 'x', DENSE_KERNEL);
       const kernel = inputOf(args.inputs, 'kernel', DENSE_KERNEL);
       const bias = inputOf(args.inputs, 'bias', DENSE_KERNEL);
+      const mask =
+        variant === 'leakyReluDropout'
+          ? inputOf(args.inputs, 'mask', DENSE_LEAKY_RELU_DROPOUT_KERNEL)
+          : undefined;
       const [batch, inputs] = x.shape;
       const [kernelInputs, outputs] = kernel.shape;
       const valid =
@@ -60,6 +86,18 @@ function denseKernel(withLeakyRelu: boolean) {
             `bias ${bias.dtype} [${bias.shape}]`,
         );
       }
+      if (
+        mask !== undefined &&
+        (mask.dtype !== 'float32' ||
+          mask.shape.length !== 2 ||
+          mask.shape[0] !== batch ||
+          mask.shape[1] !== outputs)
+      ) {
+        throw new Error(
+          `${DENSE_LEAKY_RELU_DROPOUT_KERNEL}: expected a float32 mask [${batch}, ${outputs}], ` +
+            `got ${mask.dtype} [${mask.shape}]`,
+        );
+      }
       const backend = args.backend as MathBackendCPU;
       const out = takeOutput(backend, batch * outputs);
       params.fill(0);
@@ -69,7 +107,7 @@ function denseKernel(withLeakyRelu: boolean) {
       params[3] = inputs;
       // The bias repeats down the rows: strides [batch 0, row 0, column 1].
       params[10] = 1;
-      if (withLeakyRelu) {
+      if (variant !== 'linear') {
         params[11] = LEAKY_RELU_ACTIVATION;
         params[15] = Number(args.attrs?.alpha);
       }
@@ -81,31 +119,59 @@ function denseKernel(withLeakyRelu: boolean) {
         null,
         params,
       );
+      if (mask !== undefined) {
+        // In place: each element is read, then written, by one thread.
+        addon.binary(
+          BINARY_OP.Multiply,
+          out,
+          floatsOf(backend, mask),
+          out,
+          sameShapePlan(out.length),
+        );
+      }
       return backend.makeTensorInfo([batch, outputs], 'float32', out);
     };
 }
 
-function leakyReluGradKernel({ addon }: KernelContext): KernelFunc {
+function denseActivationGradKernel({ addon }: KernelContext): KernelFunc {
   return (args) => {
-    const dy = inputOf(args.inputs, 'dy', LEAKY_RELU_GRAD_KERNEL);
-    const y = inputOf(args.inputs, 'y', LEAKY_RELU_GRAD_KERNEL);
-    const sameShape =
-      dy.shape.length === y.shape.length && dy.shape.every((d, i) => d === y.shape[i]);
-    if (!sameShape || dy.dtype !== 'float32' || y.dtype !== 'float32') {
+    const dy = inputOf(args.inputs, 'dy', DENSE_ACTIVATION_GRAD_KERNEL);
+    const y = inputOf(args.inputs, 'y', DENSE_ACTIVATION_GRAD_KERNEL);
+    const mask = args.inputs.mask as TensorInfo | undefined;
+    const sameShape = (t: TensorInfo): boolean =>
+      t.dtype === 'float32' &&
+      t.shape.length === 2 &&
+      t.shape[0] === dy.shape[0] &&
+      t.shape[1] === dy.shape[1];
+    if (!sameShape(dy) || !sameShape(y) || (mask !== undefined && !sameShape(mask))) {
+      const masked = mask === undefined ? '' : `, mask ${mask.dtype} [${mask.shape}]`;
       throw new Error(
-        `${LEAKY_RELU_GRAD_KERNEL}: expected float32 dy and y of one shape, ` +
-          `got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`,
+        `${DENSE_ACTIVATION_GRAD_KERNEL}: expected float32 dy, y (and mask) of one ` +
+          `[rows, cols] shape, got dy ${dy.dtype} [${dy.shape}], y ${y.dtype} [${y.shape}]` +
+          masked,
       );
     }
     const backend = args.backend as MathBackendCPU;
-    const out = takeOutput(backend, floatsOf(backend, dy).length);
-    addon.leakyReluGrad(
-      floatsOf(backend, dy),
-      floatsOf(backend, y),
-      Number(args.attrs?.alpha),
-      out,
-    );
-    return backend.makeTensorInfo(dy.shape, 'float32', out);
+    const [rows, cols] = dy.shape;
+    const dz = takeOutput(backend, rows * cols);
+    const biasGrad = takeOutput(backend, cols);
+    if (rows * cols > 0) {
+      addon.denseActivationGrad(
+        floatsOf(backend, dy),
+        floatsOf(backend, y),
+        mask === undefined ? null : floatsOf(backend, mask),
+        Number(args.attrs?.alpha),
+        cols,
+        dz,
+        biasGrad,
+      );
+    } else {
+      biasGrad.fill(0);
+    }
+    return [
+      backend.makeTensorInfo(dy.shape, 'float32', dz),
+      backend.makeTensorInfo([cols], 'float32', biasGrad),
+    ];
   };
 }
 
@@ -125,8 +191,9 @@ export const DENSE_GRADIENT: GradConfig = {
 };
 
 /**
- * The gradient of dense + LeakyReLU: dz from the output (computed once, as
- * every part needs it), then the dense gradient of dz.
+ * The gradient of dense + LeakyReLU: dz and the bias gradient from the
+ * output (computed once, as every part needs dz), then the dense gradient
+ * of dz.
  */
 export const DENSE_LEAKY_RELU_GRADIENT: GradConfig = {
   kernelName: DENSE_LEAKY_RELU_KERNEL,
@@ -135,20 +202,63 @@ export const DENSE_LEAKY_RELU_GRADIENT: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
     const [x, kernel, y] = saved;
     const alpha = Number(attrs?.alpha);
-    const dz = tf
+    const [dz, biasGradient] = tf
       .engine()
-      .runKernel(LEAKY_RELU_GRAD_KERNEL, { dy: dy as Tensor, y }, { alpha }) as Tensor;
+      .runKernel(
+        DENSE_ACTIVATION_GRAD_KERNEL,
+        { dy: dy as Tensor, y },
+        { alpha },
+      ) as Tensor[];
     return {
       x: () => tf.matMul(dz, kernel, false, true),
       kernel: () => tf.matMul(x, dz, true, false),
-      bias: () => tf.sum(dz, 0),
+      bias: () => biasGradient,
+    };
+  },
+};
+
+/**
+ * The gradient of dense + LeakyReLU + dropout mask: as above with the mask
+ * applied in the same pass. The mask's own gradient, dy times the layer's
+ * output before the mask, recomputes that output; training never asks for
+ * it, as the mask is a constant.
+ */
+export const DENSE_LEAKY_RELU_DROPOUT_GRADIENT: GradConfig = {
+  kernelName: DENSE_LEAKY_RELU_DROPOUT_KERNEL,
+  inputsToSave: ['x', 'kernel', 'bias', 'mask'],
+  outputsToSave: [true],
+  gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
+    const [x, kernel, bias, mask, y] = saved;
+    const alpha = Number(attrs?.alpha);
+    const [dz, biasGradient] = tf
+      .engine()
+      .runKernel(
+        DENSE_ACTIVATION_GRAD_KERNEL,
+        { dy: dy as Tensor, y, mask },
+        { alpha },
+      ) as Tensor[];
+    return {
+      x: () => tf.matMul(dz, kernel, false, true),
+      kernel: () => tf.matMul(x, dz, true, false),
+      bias: () => biasGradient,
+      mask: () =>
+        tf.mul(
+          dy as Tensor,
+          tf
+            .engine()
+            .runKernel(DENSE_LEAKY_RELU_KERNEL, { x, kernel, bias }, { alpha }) as Tensor,
+        ),
     };
   },
 };
 
 /** The dense kernels, for registration with the others. */
 export const DENSE_KERNELS: NativeKernel[] = [
-  { kernelName: DENSE_KERNEL, create: denseKernel(false) },
-  { kernelName: DENSE_LEAKY_RELU_KERNEL, create: denseKernel(true) },
-  { kernelName: LEAKY_RELU_GRAD_KERNEL, create: leakyReluGradKernel },
+  { kernelName: DENSE_KERNEL, create: denseKernel('linear') },
+  { kernelName: DENSE_LEAKY_RELU_KERNEL, create: denseKernel('leakyRelu') },
+  {
+    kernelName: DENSE_LEAKY_RELU_DROPOUT_KERNEL,
+    create: denseKernel('leakyReluDropout'),
+  },
+  { kernelName: DENSE_ACTIVATION_GRAD_KERNEL, create: denseActivationGradKernel },
 ];

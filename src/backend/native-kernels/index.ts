@@ -11,7 +11,12 @@ import type { NativeAddon } from '../native-addon.js';
 import { forBackend } from './common.js';
 import type { NativeKernel } from './common.js';
 import { CONV_KERNELS } from './conv.js';
-import { DENSE_GRADIENT, DENSE_KERNELS, DENSE_LEAKY_RELU_GRADIENT } from './dense.js';
+import {
+  DENSE_GRADIENT,
+  DENSE_KERNELS,
+  DENSE_LEAKY_RELU_DROPOUT_GRADIENT,
+  DENSE_LEAKY_RELU_GRADIENT,
+} from './dense.js';
 import { ELEMENTWISE_KERNELS } from './elementwise.js';
 import { MATMUL_KERNELS } from './matmul.js';
 import { OPTIMIZER_KERNELS } from './adam.js';
@@ -63,7 +68,11 @@ export function registerNativeKernels(addon: NativeAddon, backendName: string): 
   }
   // Gradients are registered by kernel name for every backend; this name
   // is the project's own, so no other kernel is affected.
-  for (const gradient of [DENSE_GRADIENT, DENSE_LEAKY_RELU_GRADIENT]) {
+  for (const gradient of [
+    DENSE_GRADIENT,
+    DENSE_LEAKY_RELU_GRADIENT,
+    DENSE_LEAKY_RELU_DROPOUT_GRADIENT,
+  ]) {
     if (tf.getGradient(gradient.kernelName) === undefined) tf.registerGradient(gradient);
   }
   return NATIVE_KERNELS.map((kernel) => kernel.kernelName);

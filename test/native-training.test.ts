@@ -21,7 +21,7 @@ import { buildDiscriminator, buildGenerator } from '../src/models/gan.js';
 import { createAdam } from '../src/train/adam.js';
 import { GanTrainer } from '../src/train/gan-step.js';
 import { loadAddon } from '../src/backend/native-addon.js';
-import { Random, setDropoutMaskFill } from '../src/util/random.js';
+import { Random, setDropoutMaskFill, setNormalFill } from '../src/util/random.js';
 import {
   largestDifference,
   nativeSkipReason,
@@ -181,6 +181,51 @@ describe('native backend in training', { skip }, () => {
       const kept = native.mask.filter((value) => value > 0).length / size;
       assert.ok(Math.abs(kept - (1 - rate)) < 0.03, `kept share ${kept} at rate ${rate}`);
     }
+  });
+
+  it('the native normal-value loop draws the same values and state as the JavaScript one', (t) => {
+    const load = loadAddon();
+    assert.ok(load.ok);
+    const { addon } = load;
+    const draw = (seed: number, size: number, mean: number, std: number) => {
+      const random = new Random(seed);
+      random.uniform();
+      const values = random.fillNormal(new Float32Array(size), mean, std);
+      return { values, state: random.state(), next: random.uniform() };
+    };
+    // Odd sizes end on half a pair; the GAN's noise is 128 x 100.
+    const cases: [number, number, number, number][] = [
+      [1, 12800, 0, 1],
+      [7, 70001, 0, 1],
+      [99, 4097, 0.5, 0.02],
+      [123456789, 100000, -3, 10],
+    ];
+    let differing = 0;
+    let total = 0;
+    for (const [seed, size, mean, std] of cases) {
+      setNormalFill(undefined);
+      const scripted = draw(seed, size, mean, std);
+      setNormalFill((out, state, m, s) => addon.normalFill(out, state, m, s));
+      const native = draw(seed, size, mean, std);
+      assert.deepEqual(native.state, scripted.state, `state, seed ${seed}`);
+      assert.equal(native.next, scripted.next, `next draw, seed ${seed}`);
+      // Equal, or (rarely) one float apart: C++'s log, cos and sin may
+      // round the last bit of a double differently from V8's.
+      native.values.forEach((value, i) => {
+        const expected = scripted.values[i];
+        if (value === expected) return;
+        differing++;
+        const ulp = 2 ** (Math.floor(Math.log2(Math.abs(expected))) - 23);
+        assert.ok(
+          Math.abs(value - expected) <= ulp,
+          `seed ${seed} value ${i}: native ${value}, JavaScript ${expected}`,
+        );
+      });
+      total += size;
+      const meanSeen = native.values.reduce((a, b) => a + b, 0) / size;
+      assert.ok(Math.abs(meanSeen - mean) < 0.05 * std, `mean ${meanSeen}, seed ${seed}`);
+    }
+    t.diagnostic(`${differing} of ${total} values one float apart, the rest equal`);
   });
 
   it('MNIST_GAN_NATIVE_ISA=portable and MNIST_GAN_THREADS set the path and thread count', () => {

@@ -490,6 +490,20 @@ Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// normalFill(out, state, mean, std): state as for dropoutMask.
+Napi::Value NormalFill(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  View<float> out;
+  View<uint32_t> state;
+  if (!typed(info, 0, napi_float32_array, 0, &out, "normalFill out") ||
+      !typed(info, 1, napi_uint32_array, 4, &state, "normalFill state")) {
+    return env.Undefined();
+  }
+  mg::normal_fill(out.data, out.length, state.data, number(info, 2),
+                  number(info, 3));
+  return env.Undefined();
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   mg::set_thread_count(static_cast<int>(number(info, 0)));
   return Napi::Number::New(info.Env(), mg::thread_count());
@@ -533,6 +547,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, Conv2dBackpropInput));
   exports.Set("conv2dBackpropFilter",
               Napi::Function::New(env, Conv2dBackpropFilter));
+  exports.Set("normalFill", Napi::Function::New(env, NormalFill));
   exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));

@@ -123,6 +123,12 @@ export interface NativeAddon {
     threshold: number,
     keep: number,
   ): void;
+  /**
+   * Random.fillNormal's loop, likewise: Box-Muller in double, values equal
+   * to JavaScript's but for a rare last bit (C++'s log, cos and sin are not
+   * V8's).
+   */
+  normalFill(out: Float32Array, state: Uint32Array, mean: number, std: number): void;
   /** Sets the thread count (at least 1) and returns the one in use. */
   setThreads(threads: number): number;
   getThreads(): number;

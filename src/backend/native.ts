@@ -12,7 +12,7 @@ import { NativeBackend } from './native-backend.js';
 import { loadAddon } from './native-addon.js';
 import type { NativeAddon } from './native-addon.js';
 import { registerNativeKernels } from './native-kernels/index.js';
-import { setDropoutMaskFill } from '../util/random.js';
+import { setDropoutMaskFill, setNormalFill } from '../util/random.js';
 
 /** Whether the backend is registered, and if not, why. */
 export type NativeLoadResult = { ok: true } | { ok: false; reason: string };
@@ -53,6 +53,9 @@ export async function loadNativeBackend(): Promise<NativeLoadResult> {
   setDropoutMaskFill((out, state, threshold, keep) =>
     addon.dropoutMask(out, state, threshold, keep),
   );
+  // Likewise for normal values, about three times faster: a GAN step draws
+  // 25,600 for its noise.
+  setNormalFill((out, state, mean, std) => addon.normalFill(out, state, mean, std));
   return { ok: true };
 }
 

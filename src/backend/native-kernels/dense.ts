@@ -191,29 +191,44 @@ export const DENSE_GRADIENT: GradConfig = {
 };
 
 /**
- * The gradient of dense + LeakyReLU: dz and the bias gradient from the
- * output (computed once, as every part needs dz), then the dense gradient
- * of dz.
+ * The gradients of x, kernel and bias of a dense layer with LeakyReLU (and
+ * a dropout mask) whose output is y: dz and the bias gradient in one kernel
+ * (computed at once, as every part needs dz), then the products of dz.
  */
+function activationGradients(
+  dy: Tensor,
+  x: Tensor,
+  kernel: Tensor,
+  y: Tensor,
+  mask: Tensor | undefined,
+  alpha: number,
+): Record<'x' | 'kernel' | 'bias', () => Tensor> {
+  const inputs: tf.NamedTensorMap = mask === undefined ? { dy, y } : { dy, y, mask };
+  const [dz, biasGradient] = tf
+    .engine()
+    .runKernel(DENSE_ACTIVATION_GRAD_KERNEL, inputs, { alpha }) as Tensor[];
+  return {
+    x: () => tf.matMul(dz, kernel, false, true),
+    kernel: () => tf.matMul(x, dz, true, false),
+    bias: () => biasGradient,
+  };
+}
+
+/** The gradient of dense + LeakyReLU, from the layer's output. */
 export const DENSE_LEAKY_RELU_GRADIENT: GradConfig = {
   kernelName: DENSE_LEAKY_RELU_KERNEL,
   inputsToSave: ['x', 'kernel'],
   outputsToSave: [true],
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
     const [x, kernel, y] = saved;
-    const alpha = Number(attrs?.alpha);
-    const [dz, biasGradient] = tf
-      .engine()
-      .runKernel(
-        DENSE_ACTIVATION_GRAD_KERNEL,
-        { dy: dy as Tensor, y },
-        { alpha },
-      ) as Tensor[];
-    return {
-      x: () => tf.matMul(dz, kernel, false, true),
-      kernel: () => tf.matMul(x, dz, true, false),
-      bias: () => biasGradient,
-    };
+    return activationGradients(
+      dy as Tensor,
+      x,
+      kernel,
+      y,
+      undefined,
+      Number(attrs?.alpha),
+    );
   },
 };
 
@@ -230,17 +245,8 @@ export const DENSE_LEAKY_RELU_DROPOUT_GRADIENT: GradConfig = {
   gradFunc: (dy: Tensor | Tensor[], saved: Tensor[], attrs) => {
     const [x, kernel, bias, mask, y] = saved;
     const alpha = Number(attrs?.alpha);
-    const [dz, biasGradient] = tf
-      .engine()
-      .runKernel(
-        DENSE_ACTIVATION_GRAD_KERNEL,
-        { dy: dy as Tensor, y, mask },
-        { alpha },
-      ) as Tensor[];
     return {
-      x: () => tf.matMul(dz, kernel, false, true),
-      kernel: () => tf.matMul(x, dz, true, false),
-      bias: () => biasGradient,
+      ...activationGradients(dy as Tensor, x, kernel, y, mask, alpha),
       mask: () =>
         tf.mul(
           dy as Tensor,

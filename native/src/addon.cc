@@ -230,8 +230,8 @@ Napi::Value Select(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// denseActivationGrad(dy, h, mask, alpha, cols, dz, biasGrad): mask and
-// biasGrad may be null; dy, h, mask and dz hold rows * cols values.
+// denseActivationGrad(dy, h, mask, alpha, cols, dz, biasGrad): mask may be
+// null; dy, h, mask and dz hold rows * cols values, biasGrad cols.
 Napi::Value DenseActivationGrad(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   View<float> dy, h, mask, dz, bias_grad;
@@ -250,21 +250,19 @@ Napi::Value DenseActivationGrad(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   const bool has_mask = !info[2].IsNull();
-  const bool has_bias = !info[6].IsNull();
   if (!typed(info, 1, napi_float32_array, dy.length, &h,
              "denseActivationGrad h") ||
       (has_mask && !typed(info, 2, napi_float32_array, dy.length, &mask,
                           "denseActivationGrad mask")) ||
       !typed(info, 5, napi_float32_array, dy.length, &dz,
              "denseActivationGrad dz") ||
-      (has_bias && !typed(info, 6, napi_float32_array, cols, &bias_grad,
-                          "denseActivationGrad biasGrad"))) {
+      !typed(info, 6, napi_float32_array, cols, &bias_grad,
+             "denseActivationGrad biasGrad")) {
     return env.Undefined();
   }
   mg::dense_activation_grad(dy.data, h.data, has_mask ? mask.data : nullptr,
                             static_cast<float>(number(info, 3)),
-                            dy.length / cols, cols, dz.data,
-                            has_bias ? bias_grad.data : nullptr);
+                            dy.length / cols, cols, dz.data, bias_grad.data);
   return env.Undefined();
 }
 

@@ -333,7 +333,7 @@ void dense_activation_grad(const float* dy, const float* h, const float* mask,
       static_cast<std::size_t>(cols), grain,
       [=](std::size_t begin, std::size_t end) {
         const std::size_t width = end - begin;
-        std::vector<double> sums(bias_grad != nullptr ? width : 0, 0.0);
+        std::vector<double> sums(width, 0.0);
         for (int64_t i = 0; i < rows; ++i) {
           const std::size_t offset = static_cast<std::size_t>(i * cols) + begin;
           const float* dy_row = dy + offset;
@@ -356,14 +356,10 @@ void dense_activation_grad(const float* dy, const float* h, const float* mask,
               dz_row[j] = dy_row[j] * factor;
             }
           }
-          if (bias_grad != nullptr) {
-            for (std::size_t j = 0; j < width; ++j) sums[j] += dz_row[j];
-          }
+          for (std::size_t j = 0; j < width; ++j) sums[j] += dz_row[j];
         }
-        if (bias_grad != nullptr) {
-          for (std::size_t j = 0; j < width; ++j) {
-            bias_grad[begin + j] = static_cast<float>(sums[j]);
-          }
+        for (std::size_t j = 0; j < width; ++j) {
+          bias_grad[begin + j] = static_cast<float>(sums[j]);
         }
       });
 }

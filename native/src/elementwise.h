@@ -79,9 +79,9 @@ void unary(UnaryOp op, const float* x, float* out, int64_t size, float alpha,
 //   g = dy * mask (dy without a mask),   dz = h > 0 ? g : g * alpha,
 // the numbers of TF.js's Multiply and LeakyReLU gradients: h > 0 exactly
 // where z > 0 for alpha > 0 and a mask of zeros and positive values, and
-// where the mask is 0, g and so dz are zeros either way. When `bias_grad`
-// is not null it also receives the column sums of dz, summed over the rows
-// in order in double, as TF.js's Sum over axis 0.
+// where the mask is 0, g and so dz are zeros either way. `bias_grad` [cols]
+// receives the column sums of dz, summed over the rows in order in double,
+// as TF.js's Sum over axis 0.
 void dense_activation_grad(const float* dy, const float* h, const float* mask,
                            float alpha, int64_t rows, int64_t cols, float* dz,
                            float* bias_grad);

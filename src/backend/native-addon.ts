@@ -44,7 +44,7 @@ export interface NativeAddon {
   /**
    * The gradient of a dense layer's LeakyReLU (and dropout mask) from its
    * output h [rows, cols]: dz = h > 0 ? dy * mask : dy * mask * alpha (no
-   * mask: dy), and, unless `biasGrad` is null, the column sums of dz.
+   * mask: dy), and in `biasGrad` the column sums of dz.
    */
   denseActivationGrad(
     dy: Float32Array,
@@ -53,7 +53,7 @@ export interface NativeAddon {
     alpha: number,
     cols: number,
     dz: Float32Array,
-    biasGrad: Float32Array | null,
+    biasGrad: Float32Array,
   ): void;
   select(
     condition: Uint8Array,

@@ -177,7 +177,7 @@ __attribute__((target("avx2,fma"))) bool output_stage_avx2(
 namespace {
 
 // The AVX2 tile product in GNU assembler syntax (GCC and Clang). Written
-// with intrinsics, the same loop ran about 10% slower on the Zen 3 machine
+// with intrinsics, the same loop ran 8 to 10% slower on the Zen 3 machine
 // the project is measured on (medians of 15 interleaved runs): the compiler
 // interleaved the unrolled steps and spilled accumulators to the stack.
 // Registers: ymm0-ymm11 hold the 6 x 16 tile (row i in ymm(2i), ymm(2i+1)),

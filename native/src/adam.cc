@@ -2,10 +2,11 @@
 //
 // The loop is compiled twice: for any x86-64 (SSE2, four floats at a time)
 // and for AVX2 (eight), chosen by the SIMD path in use. Its divisions and
-// square root make it compute-bound with SSE2: on one thread, 2.95 million
-// values (the GAN's) took 3.9 ms with SSE2 and 2.6 ms with AVX2; on two,
-// about 2 ms, where memory takes over. Both give the same values: every
-// operation is an IEEE one, rounded once, on each element alone.
+// square root make it compute-bound with SSE2: 2.95 million values (the
+// GAN's) took 3.9 ms with SSE2 and 2.2 to 2.8 with AVX2 on one thread, and
+// 2.1 to 3.2 against 1.5 to 2.0 on two, where memory bandwidth starts to
+// limit both. Both give the same values: every operation is an IEEE one,
+// rounded once, on each element alone.
 #include "adam.h"
 
 #include <cmath>

@@ -53,7 +53,7 @@ export async function loadNativeBackend(): Promise<NativeLoadResult> {
   setDropoutMaskFill((out, state, threshold, keep) =>
     addon.dropoutMask(out, state, threshold, keep),
   );
-  // Likewise for normal values, about three times faster: a GAN step draws
+  // Likewise for normal values, about twice as fast: a GAN step draws
   // 25,600 for its noise.
   setNormalFill((out, state, mean, std) => addon.normalFill(out, state, mean, std));
   return { ok: true };

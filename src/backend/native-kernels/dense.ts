@@ -20,8 +20,9 @@
  * dz down the columns for the bias gradient, which otherwise reads dz again.
  *
  * The dropout variant multiplies that output by a mask ([B, out]: zeros and
- * 1 / (1 - rate)) in the same kernel, and its gradient applies the mask in
- * the same pass: two kernels and two passes over [B, out] fewer each way.
+ * 1 / (1 - rate)) in place, in the same kernel, and its gradient applies
+ * the mask in the same pass as the rest: one kernel and one new [B, out]
+ * array fewer forward, and backward two kernels and two passes fewer.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GradConfig, KernelFunc, Tensor, TensorInfo } from '@tensorflow/tfjs-core';

@@ -47,20 +47,16 @@ __attribute__((target("avx2,fma"))) void adam_range_avx2(
     std::size_t begin, std::size_t end, const AdamScalars& s) {
   adam_range(value, m, v, gradient, begin, end, s);
 }
-#else
-void adam_range_avx2(float* value, float* m, float* v, const float* gradient,
-                     std::size_t begin, std::size_t end,
-                     const AdamScalars& s) {
-  adam_range(value, m, v, gradient, begin, end, s);
-}
 #endif
 
 }  // namespace
 
 void adam_update(float* value, float* m, float* v, const float* gradient,
                  int64_t size, const AdamScalars& s) {
-  const auto range = current_isa() == Isa::kAvx2 ? adam_range_avx2
-                                                  : adam_range_portable;
+  auto range = adam_range_portable;
+#if defined(__x86_64__)
+  if (current_isa() == Isa::kAvx2) range = adam_range_avx2;
+#endif
   parallel_for(static_cast<std::size_t>(size), 1 << 15,
                [&](std::size_t begin, std::size_t end) {
                  range(value, m, v, gradient, begin, end, s);

@@ -132,9 +132,7 @@ export class Random {
   /** Fills `out` with normal values (Box-Muller), mean `mean`, std `std`. */
   fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
     if (normalFill !== undefined && out.length >= NATIVE_FILL_MIN) {
-      const words = Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
-      normalFill(out, words, mean, std);
-      [this.s0, this.s1, this.s2, this.s3] = words;
+      this.advanceNatively((words) => normalFill?.(out, words, mean, std));
       return out;
     }
     for (let i = 0; i < out.length; i += 2) {
@@ -162,9 +160,7 @@ export class Random {
     const threshold = rate * TWO_POW_32;
     const keep = 1 / (1 - rate);
     if (dropoutMaskFill !== undefined && out.length >= NATIVE_FILL_MIN) {
-      const words = Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
-      dropoutMaskFill(out, words, threshold, keep);
-      [this.s0, this.s1, this.s2, this.s3] = words;
+      this.advanceNatively((words) => dropoutMaskFill?.(out, words, threshold, keep));
       return out;
     }
     // nextUint32() inlined with the state in locals: a GAN step draws about
@@ -184,6 +180,16 @@ export class Random {
     }
     [this.s0, this.s1, this.s2, this.s3] = [s0, s1, s2, s3];
     return out;
+  }
+
+  /**
+   * Runs a native loop on a copy of the four state words, which it advances
+   * in place, and continues from where it left them.
+   */
+  private advanceNatively(loop: (words: Uint32Array) => void): void {
+    const words = Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+    loop(words);
+    [this.s0, this.s1, this.s2, this.s3] = words;
   }
 
   /** Shuffles `array` in place (Fisher-Yates). */

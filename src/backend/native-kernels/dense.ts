@@ -31,6 +31,7 @@ import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BINARY_OP } from '../native-addon.js';
 import { takeOutput } from '../native-backend.js';
 import { floatsOf, inputOf } from './common.js';
+import { cachedPlan } from './elementwise.js';
 import type { KernelContext, NativeKernel } from './common.js';
 
 /** Name of the dense kernel. */
@@ -55,11 +56,6 @@ const LEAKY_RELU_ACTIVATION = 4;
 const params = new Float64Array(16);
 
 type DenseVariant = 'linear' | 'leakyRelu' | 'leakyReluDropout';
-
-// The plan of an element-wise product of two equal [B, out] arrays.
-function sameShapePlan(size: number): Float64Array {
-  return Float64Array.of(1, size, 1, 1);
-}
 
 function denseKernel(variant: DenseVariant) {
   return ({ addon }: KernelContext): KernelFunc =>
@@ -127,7 +123,8 @@ function denseKernel(variant: DenseVariant) {
           out,
           floatsOf(backend, mask),
           out,
-          sameShapePlan(out.length),
+          // Two 2-D shapes always have a plan.
+          cachedPlan(mask.shape, mask.shape) as Float64Array,
         );
       }
       return backend.makeTensorInfo([batch, outputs], 'float32', out);
@@ -156,7 +153,8 @@ function denseActivationGradKernel({ addon }: KernelContext): KernelFunc {
     const [rows, cols] = dy.shape;
     const dz = takeOutput(backend, rows * cols);
     const biasGrad = takeOutput(backend, cols);
-    if (rows * cols > 0) {
+    // No rows: the native loop writes zero sums. No columns: nothing to do.
+    if (cols > 0) {
       addon.denseActivationGrad(
         floatsOf(backend, dy),
         floatsOf(backend, y),
@@ -166,8 +164,6 @@ function denseActivationGradKernel({ addon }: KernelContext): KernelFunc {
         dz,
         biasGrad,
       );
-    } else {
-      biasGrad.fill(0);
     }
     return [
       backend.makeTensorInfo(dy.shape, 'float32', dz),

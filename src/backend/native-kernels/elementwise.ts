@@ -72,7 +72,8 @@ export function broadcastPlan(
 const planCache = new Map<string, Float64Array | undefined>();
 const PLAN_CACHE_LIMIT = 512;
 
-function cachedPlan(aShape: number[], bShape: number[]): Float64Array | undefined {
+/** {@link broadcastPlan}, cached by the pair of shapes. */
+export function cachedPlan(aShape: number[], bShape: number[]): Float64Array | undefined {
   const key = `${aShape.join(',')}|${bShape.join(',')}`;
   let plan = planCache.get(key);
   if (plan === undefined && !planCache.has(key)) {
